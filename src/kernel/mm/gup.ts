@@ -1,0 +1,161 @@
+// mm/gup.c: taking and dropping FOLL_GET references and FOLL_PIN pins on user pages.
+// GUP-fast and the slow path are folded into one walk per page that grabs what the fast path
+// would grab and faults in (write, or FAULT_FLAG_UNSHARE for R/O pins of shared anon pages)
+// what it would leave to the slow path; the counts and flags that result are the kernel's.
+import { BUG, WARN, WARN_ON_ONCE } from "../include/bug.js";
+import { EFAULT, EINVAL, ENOMEM } from "../include/errno.js";
+import {
+  FOLL_GET, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PIN, FOLL_WRITE, INTERNAL_GUP_FLAGS,
+} from "../include/foll.js";
+import { GUP_PIN_COUNTING_BIAS, PAGE_SIZE } from "../include/page.js";
+import type { World } from "../world.js";
+import { current_mm } from "../world.js";
+import {
+  folio_has_pincount, folio_mark_dirty, folio_put_refs, folio_ref_add, folio_test, is_zero_folio, page_folio,
+} from "./folio.js";
+import { PG_anon, PG_anon_exclusive, PG_dirty } from "./mem_map.js";
+import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
+import type { Mm } from "./mm_types.js";
+import { find_vma, MMF_HAS_PINNED, mm_set_flag, VM_READ, VM_WRITE } from "./mm_types.js";
+
+/** try_grab_folio(): add refs FOLL_GET references or FOLL_PIN pins to a folio already held. */
+export function try_grab_folio(w: World, folio: number, refs: number, flags: number): number {
+  if (w.mem.refcount[folio] <= 0) {
+    WARN_ON_ONCE(w, "try_grab_folio", "refcount <= 0");
+    return -ENOMEM;
+  }
+  if (flags & FOLL_GET) {
+    folio_ref_add(w, folio, refs);
+  } else if (flags & FOLL_PIN) {
+    // c8070b787519 (v6.5): pinning the zero page records nothing.
+    if (is_zero_folio(folio)) return 0;
+    if (folio_has_pincount(w, folio)) {
+      folio_ref_add(w, folio, refs);
+      w.mem.pincount[folio] += refs;
+    } else {
+      folio_ref_add(w, folio, refs * GUP_PIN_COUNTING_BIAS);
+    }
+    w.vmstat.nr_foll_pin_acquired += refs;
+  }
+  return 0;
+}
+
+/** gup_put_folio(): drop refs references or pins taken with the same flags. */
+export function gup_put_folio(w: World, folio: number, refs: number, flags: number): void {
+  if (folio < 0) {
+    BUG(w, "gup_put_folio", "release of a page that is not allocated (use after free)");
+    return;
+  }
+  if (flags & FOLL_PIN) {
+    if (is_zero_folio(folio)) return;
+    w.vmstat.nr_foll_pin_released += refs;
+    if (folio_has_pincount(w, folio)) {
+      w.mem.pincount[folio] -= refs;
+      if (w.mem.pincount[folio] < 0) BUG(w, "gup_put_folio", "VM_BUG_ON_FOLIO: pincount underflow");
+    } else {
+      refs *= GUP_PIN_COUNTING_BIAS;
+    }
+  }
+  folio_put_refs(w, folio, refs, flags & FOLL_PIN ? "unpin_user_page" : "put_page");
+}
+
+/** unpin_user_page(): release one FOLL_PIN pin. */
+export function unpin_user_page(w: World, page: number): void {
+  gup_put_folio(w, page_folio(w, page), 1, FOLL_PIN);
+}
+
+/** unpin_user_pages(): consecutive pages of one folio are released as one batch. */
+export function unpin_user_pages(w: World, pages: readonly number[], npages: number): void {
+  if (npages < 0) {
+    WARN(w, "unpin_user_pages", "npages is an error value");
+    return;
+  }
+  for (let i = 0; i < npages; ) {
+    if (pages[i] < 0) { i++; continue; } // NULL entries are skipped
+    const folio = page_folio(w, pages[i]);
+    let n = 1;
+    while (i + n < npages && pages[i + n] >= 0 && page_folio(w, pages[i + n]) === folio) n++;
+    gup_put_folio(w, folio, n, FOLL_PIN);
+    i += n;
+  }
+}
+
+/** unpin_user_pages_dirty_lock(): with make_dirty, dirty each folio (under its lock) first. */
+export function unpin_user_pages_dirty_lock(w: World, pages: readonly number[], npages: number, make_dirty: boolean): void {
+  if (make_dirty) {
+    for (let i = 0; i < npages; i++) {
+      if (pages[i] < 0) continue;
+      const folio = page_folio(w, pages[i]);
+      if (!folio_test(w, folio, PG_dirty) && !is_zero_folio(folio)) folio_mark_dirty(w, folio);
+    }
+  }
+  unpin_user_pages(w, pages, npages);
+}
+
+/**
+ * is_valid_gup_args(): the caller's flags plus to_set, or -1 for the combinations every exported
+ * entry point rejects.
+ */
+function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_flags: number, to_set: number): number {
+  const bad = (what: string): number => (WARN_ON_ONCE(w, fn, what), -1);
+  if (gup_flags & INTERNAL_GUP_FLAGS) return bad("internal FOLL_* flag passed in");
+  const flags = gup_flags | to_set;
+  if ((flags & FOLL_GET) && (flags & FOLL_PIN)) return bad("FOLL_GET and FOLL_PIN together");
+  if ((flags & FOLL_LONGTERM) && !(flags & FOLL_PIN)) return bad("FOLL_LONGTERM without FOLL_PIN");
+  if ((flags & (FOLL_GET | FOLL_PIN)) && !pages) return bad("FOLL_GET/FOLL_PIN without a pages array");
+  return flags;
+}
+
+/** gup_must_unshare() for anonymous pages: a R/O pin needs an exclusive page. */
+function must_unshare(w: World, flags: number, page: number): boolean {
+  if ((flags & (FOLL_PIN | FOLL_WRITE)) !== FOLL_PIN) return false;
+  return folio_test(w, page, PG_anon) && !(w.mem.flags[page] & PG_anon_exclusive);
+}
+
+/** Resolve one user page for GUP, faulting as needed; the page or a negative errno. */
+function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number {
+  const vma = find_vma(mm, addr);
+  if (!vma) return -EFAULT;
+  if (!(vma.vm_flags & (flags & FOLL_WRITE ? VM_WRITE : VM_READ))) return -EFAULT;
+  for (let tries = 0; tries < 3; tries++) {
+    const pte = follow_pte(mm, addr);
+    let fault = 0;
+    if (!pte || ((flags & FOLL_WRITE) && !pte.write)) fault = flags & FOLL_WRITE ? FAULT_FLAG_WRITE : 0;
+    else if (must_unshare(w, flags, pte.pfn)) fault = FAULT_FLAG_UNSHARE;
+    else return pte.pfn;
+    if (flags & FOLL_NOFAULT) return -EFAULT;
+    if (handle_mm_fault(w, mm, addr, fault)) return -EFAULT;
+  }
+  return -EFAULT;
+}
+
+/** internal_get_user_pages_fast(): pages obtained (possibly fewer), or -errno if none. */
+function get_user_pages_fast_common(w: World, start: number, nr_pages: number, flags: number, pages: number[]): number {
+  const mm = current_mm(w);
+  if (start % PAGE_SIZE || nr_pages < 0) return -EINVAL;
+  if (!mm) return -EFAULT;
+  if (flags & FOLL_PIN) mm_set_flag(mm, MMF_HAS_PINNED);
+  let got = 0;
+  let err = 0;
+  for (; got < nr_pages; got++) {
+    const page = follow_user_page(w, mm, start + got * PAGE_SIZE, flags);
+    if (page < 0) { err = page; break; }
+    const r = try_grab_folio(w, page_folio(w, page), 1, flags);
+    if (r) { err = r; break; }
+    pages[got] = page;
+  }
+  if (got === 0 && err) return err;
+  return got;
+}
+
+/** pin_user_pages_fast(): FOLL_PIN pins; -EINVAL for invalid arguments. */
+export function pin_user_pages_fast(w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
+  const flags = is_valid_gup_args(w, "pin_user_pages_fast", pages, gup_flags, FOLL_PIN);
+  return flags < 0 ? -EINVAL : get_user_pages_fast_common(w, start, nr_pages, flags, pages!);
+}
+
+/** get_user_pages_fast(): FOLL_GET references, invisible to folio_maybe_dma_pinned(). */
+export function get_user_pages_fast(w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
+  const flags = is_valid_gup_args(w, "get_user_pages_fast", pages, gup_flags, FOLL_GET);
+  return flags < 0 ? -EINVAL : get_user_pages_fast_common(w, start, nr_pages, flags, pages!);
+}

@@ -1,0 +1,126 @@
+// include/linux/mm_types.h (struct page, struct folio), include/linux/page-flags.h and
+// mm/page_alloc.c: the physical page frames, their per-page and per-folio counters and flags,
+// and a deterministic allocator (lowest naturally aligned free range first).
+import { PAGE_OFFSET, PAGE_SIZE } from "../include/page.js";
+import { PageData } from "./page_data.js";
+
+// Page flags (include/linux/page-flags.h names; the bit values are the simulation's own).
+export const PG_locked = 1 << 0;
+export const PG_dirty = 1 << 1;
+export const PG_lru = 1 << 2;
+export const PG_slab = 1 << 3;
+export const PG_anon = 1 << 4; // folio->mapping has PAGE_MAPPING_ANON
+export const PG_anon_exclusive = 1 << 5;
+export const PG_writeback = 1 << 6;
+export const PG_swapcache = 1 << 7;
+export const PG_reserved = 1 << 8;
+export const PG_head = 1 << 9;
+
+/** ZERO_PAGE(0): frame 0 is the shared zero page, allocated at boot and never freed. */
+export const ZERO_PFN = 0;
+
+/** Every frame's struct page, as parallel typed arrays so a world clone is a few memcpys. */
+export class MemMap {
+  /** page->_refcount (meaningful on a folio's head page). */
+  refcount = new Int32Array(0);
+  /** folio->_pincount (head page of a large folio). */
+  pincount = new Int32Array(0);
+  /** Number of page-table entries mapping this page. */
+  mapcount = new Int32Array(0);
+  flags = new Uint32Array(0);
+  /** compound_head(): the head frame of the folio holding this frame; -1 while the frame is free. */
+  head = new Int32Array(0);
+  /** folio_order() of the folio whose head this is. */
+  order = new Uint8Array(0);
+  /** Incremented each time the frame is freed, so a stale page pointer can be told apart. */
+  gen = new Uint32Array(0);
+  data = PageData.empty();
+
+  get nr_frames(): number {
+    return this.head.length;
+  }
+
+  clone(): MemMap {
+    const m = new MemMap();
+    m.refcount = this.refcount.slice();
+    m.pincount = this.pincount.slice();
+    m.mapcount = this.mapcount.slice();
+    m.flags = this.flags.slice();
+    m.head = this.head.slice();
+    m.order = this.order.slice();
+    m.gen = this.gen.slice();
+    m.data = this.data.clone();
+    return m;
+  }
+
+  grow(frames: number): void {
+    const n = this.nr_frames;
+    if (frames <= n) return;
+    const size = Math.max(frames, n * 2, 64);
+    const widen = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, fill: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.refcount = widen(this.refcount, 0);
+    this.pincount = widen(this.pincount, 0);
+    this.mapcount = widen(this.mapcount, 0);
+    this.flags = widen(this.flags, 0);
+    this.head = widen(this.head, -1);
+    this.order = widen(this.order, 0);
+    this.gen = widen(this.gen, 0);
+  }
+
+  static boot(): MemMap {
+    const m = new MemMap();
+    m.grow(64);
+    m.head[ZERO_PFN] = ZERO_PFN;
+    m.flags[ZERO_PFN] = PG_reserved;
+    m.refcount[ZERO_PFN] = 1;
+    return m;
+  }
+}
+
+export const page_address = (pfn: number): number => PAGE_OFFSET + pfn * PAGE_SIZE;
+
+export const pfn_is_free = (mm: MemMap, pfn: number): boolean =>
+  pfn < 0 || pfn >= mm.nr_frames || mm.head[pfn] < 0;
+
+/** alloc_pages(): the lowest free, naturally aligned run of 2^order frames; refcount 1. */
+export function alloc_pages(mm: MemMap, order: number, flags = 0): number {
+  const nr = 1 << order;
+  for (let pfn = nr; ; pfn += nr) {
+    if (pfn + nr > mm.nr_frames) mm.grow(pfn + nr);
+    let free = true;
+    for (let k = 0; k < nr && free; k++) free = mm.head[pfn + k] < 0;
+    if (!free) continue;
+    for (let k = 0; k < nr; k++) {
+      mm.head[pfn + k] = pfn;
+      mm.flags[pfn + k] = 0;
+      mm.mapcount[pfn + k] = 0;
+      mm.refcount[pfn + k] = 0;
+    }
+    mm.refcount[pfn] = 1;
+    mm.pincount[pfn] = 0;
+    mm.order[pfn] = order;
+    mm.flags[pfn] = flags | (order > 0 ? PG_head : 0);
+    return pfn;
+  }
+}
+
+/** __free_pages() of a whole folio: the frames return to the allocator and lose their bytes. */
+export function free_frames(mm: MemMap, folio: number): void {
+  const nr = 1 << mm.order[folio];
+  for (let k = 0; k < nr; k++) {
+    const pfn = folio + k;
+    mm.head[pfn] = -1;
+    mm.flags[pfn] = 0;
+    mm.refcount[pfn] = 0;
+    mm.mapcount[pfn] = 0;
+    mm.gen[pfn]++;
+    mm.data.discard(pfn);
+  }
+  mm.pincount[folio] = 0;
+  mm.order[folio] = 0;
+}

@@ -1,0 +1,53 @@
+// include/linux/mm_types.h: mm_struct, vm_area_struct and the PTE bits the simulation keeps
+// (include/linux/mm.h for VM_* flags, include/linux/sched/coredump.h for MMF_* bits).
+export const VM_READ = 0x1;
+export const VM_WRITE = 0x2;
+export const VM_EXEC = 0x4;
+export const VM_SHARED = 0x8;
+export const VM_MAYREAD = 0x10;
+export const VM_MAYWRITE = 0x20;
+export const VM_IO = 0x4000;
+export const VM_PFNMAP = 0x400;
+
+/** MMF_HAS_PINNED: set the first time FOLL_PIN runs on this mm, never cleared. */
+export const MMF_HAS_PINNED = 27;
+
+export interface Vma {
+  vm_start: number;
+  vm_end: number;
+  vm_flags: number;
+  /** Anonymous memory (vma->anon_vma / !vma->vm_file). */
+  anon: boolean;
+}
+
+/** A present PTE. Entries are replaced, never mutated, so clones may share them. */
+export interface Pte {
+  readonly pfn: number;
+  readonly write: boolean;
+  readonly dirty: boolean;
+}
+
+export interface Mm {
+  id: number;
+  vmas: Vma[];
+  /** Page table: virtual page number -> present PTE. */
+  ptes: Map<number, Pte>;
+  /** mm->flags bits (MMF_*). */
+  flags: number;
+  /** Where the next mmap without a hint goes. */
+  mmap_base: number;
+}
+
+export function clone_mm(mm: Mm): Mm {
+  return { ...mm, vmas: mm.vmas.map((v) => ({ ...v })), ptes: new Map(mm.ptes) };
+}
+
+export const mm_flag = (mm: Mm, bit: number): boolean => ((mm.flags >>> bit) & 1) === 1;
+export function mm_set_flag(mm: Mm, bit: number): void {
+  mm.flags = (mm.flags | (1 << bit)) >>> 0;
+}
+
+/** find_vma(), restricted to VMAs that contain addr. */
+export function find_vma(mm: Mm, addr: number): Vma | undefined {
+  return mm.vmas.find((v) => v.vm_start <= addr && addr < v.vm_end);
+}

@@ -1,0 +1,54 @@
+// The simulated machine: one plain value holding every piece of kernel state, so that the
+// engines can clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere.
+import type { KernelEvent } from "./include/bug.js";
+import { MemMap } from "./mm/mem_map.js";
+import type { Mm } from "./mm/mm_types.js";
+import { clone_mm } from "./mm/mm_types.js";
+import type { KernelVm } from "./mm/vmalloc.js";
+import { clone_kernel_vm, empty_kernel_vm } from "./mm/vmalloc.js";
+
+/** include/linux/mmzone.h node_stat_item counters the simulation keeps (mm/gup.c updates them). */
+export interface VmStat {
+  nr_foll_pin_acquired: number;
+  nr_foll_pin_released: number;
+}
+
+export interface World {
+  mem: MemMap;
+  /** Kernel virtual memory: vmalloc/vmap areas and slab caches. */
+  kvm: KernelVm;
+  /** Process address spaces, indexed by Mm.id. */
+  mms: Mm[];
+  /** Index into mms of current->mm (the task whose user addresses the iterators name). */
+  current: number;
+  vmstat: VmStat;
+  events: KernelEvent[];
+}
+
+export function boot(): World {
+  return {
+    mem: MemMap.boot(),
+    kvm: empty_kernel_vm(),
+    mms: [],
+    current: -1,
+    vmstat: { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
+    events: [],
+  };
+}
+
+/** A copy that shares every page's bytes with w until one of them writes that page. */
+export function clone_world(w: World): World {
+  return {
+    mem: w.mem.clone(),
+    kvm: clone_kernel_vm(w.kvm),
+    mms: w.mms.map(clone_mm),
+    current: w.current,
+    vmstat: { ...w.vmstat },
+    events: w.events.slice(),
+  };
+}
+
+/** current->mm; a kernel thread has none. */
+export function current_mm(w: World): Mm | undefined {
+  return w.mms[w.current];
+}
