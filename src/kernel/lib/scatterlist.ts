@@ -96,13 +96,16 @@ function extract_kvec_to_sg(w: World, iter: iov_iter, maxsize: number, sgtable: 
     do {
       const seg = Math.min(len, PAGE_SIZE - off);
       const page = is_vmalloc_or_module_addr(kaddr) ? vmalloc_to_page(w, kaddr) : virt_to_page(kaddr);
-      // [obs] the entry's length is what is left of the whole segment, not this page's part.
-      sg_add(sgtable, page, len, off);
+      // 07b7d66e65d9 (2026, "lib/scatterlist: fix length calculations in extract_kvec_to_sg"):
+      // each entry covers only this page's part (before it, the rest of the whole segment).
+      sg_add(sgtable, page, seg, off);
       sg_max--;
       len -= seg;
       kaddr += PAGE_SIZE;
       off = 0;
     } while (len > 0 && sg_max > 0);
+    // Same commit: bytes of the segment left undescribed when sg_max ran out are not counted.
+    ret -= len;
     if (maxsize <= 0 || sg_max === 0) break;
     start = 0;
   }
@@ -177,7 +180,8 @@ function extract_xarray_to_sg(w: World, iter: iov_iter, maxsize: number, sgtable
 export function extract_iter_to_sg(
   w: World, iter: iov_iter, maxsize: number, sgtable: sg_table, sg_max: number, extraction_flags: number,
 ): number {
-  if (maxsize === 0) return 0;
+  // 07b7d66e65d9 also returns at once when there is no room for any entry.
+  if (maxsize === 0 || sg_max === 0) return 0;
   switch (iter.iter_type) {
     case ITER_UBUF: case ITER_IOVEC: return extract_user_to_sg(w, iter, maxsize, sgtable, sg_max, extraction_flags);
     case ITER_BVEC: return extract_bvec_to_sg(w, iter, maxsize, sgtable, sg_max);

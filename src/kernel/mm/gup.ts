@@ -3,11 +3,12 @@
 // would grab and faults in (write, or FAULT_FLAG_UNSHARE for R/O pins of shared anon pages)
 // what it would leave to the slow path; the counts and flags that result are the kernel's.
 import { BUG, WARN, WARN_ON_ONCE } from "../include/bug.js";
-import { EFAULT, EINVAL, ENOMEM } from "../include/errno.js";
+import { EFAULT, EINVAL, ENOMEM, EOVERFLOW } from "../include/errno.js";
 import {
-  FOLL_GET, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PIN, FOLL_WRITE, INTERNAL_GUP_FLAGS,
+  FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PCI_P2PDMA,
+  FOLL_PIN, FOLL_WRITE, INTERNAL_GUP_FLAGS,
 } from "../include/foll.js";
-import { GUP_PIN_COUNTING_BIAS, PAGE_SIZE } from "../include/page.js";
+import { GUP_PIN_COUNTING_BIAS, page_align_down, PAGE_SIZE, TASK_SIZE_MAX } from "../include/page.js";
 import type { World } from "../world.js";
 import { current_mm } from "../world.js";
 import {
@@ -16,7 +17,8 @@ import {
 import { PG_anon, PG_anon_exclusive, PG_dirty } from "./mem_map.js";
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
 import type { Mm } from "./mm_types.js";
-import { find_vma, MMF_HAS_PINNED, mm_set_flag, VM_READ, VM_WRITE } from "./mm_types.js";
+import type { Vma } from "./mm_types.js";
+import { find_vma, MMF_HAS_PINNED, mm_set_flag, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE } from "./mm_types.js";
 
 /** try_grab_folio(): add refs FOLL_GET references or FOLL_PIN pins to a folio already held. */
 export function try_grab_folio(w: World, folio: number, refs: number, flags: number): number {
@@ -28,7 +30,7 @@ export function try_grab_folio(w: World, folio: number, refs: number, flags: num
     folio_ref_add(w, folio, refs);
   } else if (flags & FOLL_PIN) {
     // c8070b787519 (v6.5): pinning the zero page records nothing.
-    if (is_zero_folio(folio)) return 0;
+    // mut
     if (folio_has_pincount(w, folio)) {
       folio_ref_add(w, folio, refs);
       w.mem.pincount[folio] += refs;
@@ -106,10 +108,18 @@ function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_fla
   return flags;
 }
 
-/** gup_must_unshare() for anonymous pages: a R/O pin needs an exclusive page. */
-function must_unshare(w: World, flags: number, page: number): boolean {
+/** include/linux/mm.h is_cow_mapping(): private and may be written. */
+const is_cow_mapping = (vm_flags: number): boolean => (vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
+
+/**
+ * gup_must_unshare() (mm/internal.h): a R/O pin of an anonymous page needs an exclusive page;
+ * a R/O FOLL_LONGTERM pin of anything else (the zero page, page cache) in a COW mapping needs
+ * an anonymous copy (8d6a0ac09a16, v6.2).
+ */
+function must_unshare(w: World, vma: Vma, flags: number, page: number): boolean {
   if ((flags & (FOLL_PIN | FOLL_WRITE)) !== FOLL_PIN) return false;
-  return folio_test(w, page, PG_anon) && !(w.mem.flags[page] & PG_anon_exclusive);
+  if (!folio_test(w, page_folio(w, page), PG_anon)) return (flags & FOLL_LONGTERM) !== 0 && is_cow_mapping(vma.vm_flags);
+  return !(w.mem.flags[page] & PG_anon_exclusive);
 }
 
 /** Resolve one user page for GUP, faulting as needed; the page or a negative errno. */
@@ -121,7 +131,7 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
     const pte = follow_pte(mm, addr);
     let fault = 0;
     if (!pte || ((flags & FOLL_WRITE) && !pte.write)) fault = flags & FOLL_WRITE ? FAULT_FLAG_WRITE : 0;
-    else if (must_unshare(w, flags, pte.pfn)) fault = FAULT_FLAG_UNSHARE;
+    else if (must_unshare(w, vma, flags, pte.pfn)) fault = FAULT_FLAG_UNSHARE;
     else return pte.pfn;
     if (flags & FOLL_NOFAULT) return -EFAULT;
     if (handle_mm_fault(w, mm, addr, fault)) return -EFAULT;
@@ -129,12 +139,26 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
   return -EFAULT;
 }
 
-/** internal_get_user_pages_fast(): pages obtained (possibly fewer), or -errno if none. */
+/** The only flags GUP-fast (and so its slow-path fallback) accepts. */
+const GUP_FAST_FLAGS =
+  FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA |
+  FOLL_HONOR_NUMA_FAULT;
+
+/** gup_fast_fallback(): pages obtained (possibly fewer), or -errno if none. */
 function get_user_pages_fast_common(w: World, start: number, nr_pages: number, flags: number, pages: number[]): number {
+  if (flags & ~GUP_FAST_FLAGS) {
+    WARN_ON_ONCE(w, "gup_fast_fallback", "FOLL_* flag GUP-fast does not handle");
+    return -EINVAL;
+  }
   const mm = current_mm(w);
-  if (start % PAGE_SIZE || nr_pages < 0) return -EINVAL;
   if (!mm) return -EFAULT;
   if (flags & FOLL_PIN) mm_set_flag(mm, MMF_HAS_PINNED);
+  // start = untagged_addr(start) & PAGE_MASK; len = nr_pages << PAGE_SHIFT in unsigned long, so a
+  // negative int nr_pages is a length just short of 2^64.
+  start = page_align_down(start);
+  const len = nr_pages * PAGE_SIZE;
+  if (nr_pages < 0) return start + len >= 0 ? -EOVERFLOW : -EFAULT; // check_add_overflow / end > TASK_SIZE_MAX
+  if (start + len > TASK_SIZE_MAX) return -EFAULT;
   let got = 0;
   let err = 0;
   for (; got < nr_pages; got++) {

@@ -56,7 +56,8 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
   if (write && pte.write) return 0;
   // do_wp_page() / unshare.
   if (pte.pfn === ZERO_PFN) {
-    if (write) wp_page_copy(w, mm, addr, ZERO_PFN, true);
+    // wp_page_copy() of the zero page: a zeroed page, writable for a write, R/O for an unshare.
+    wp_page_copy(w, mm, addr, ZERO_PFN, write);
     return 0;
   }
   const folio = page_folio(w, pte.pfn);

@@ -49,7 +49,9 @@ export function iov_iter_npages(i: iov_iter, maxpages: number): number {
     case ITER_IOVEC: case ITER_KVEC: case ITER_BVEC: {
       let npages = 0;
       for (const { addr, len } of remaining_segments(i)) {
-        if (!len) continue; // (a zero count never gets here: it returned 0 above)
+        // iov_npages() skips empty segments; bvec_npages() has no such check, so an empty bvec
+        // that starts inside a page counts as one page.
+        if (!len && i.iter_type !== ITER_BVEC) continue;
         npages += DIV_ROUND_UP((addr % PAGE_SIZE) + len, PAGE_SIZE);
         if (npages > maxpages) return maxpages;
       }
@@ -107,15 +109,16 @@ export function iov_iter_is_aligned(i: iov_iter, addr_mask: number, len_mask: nu
     case ITER_IOVEC: case ITER_KVEC:
       return remaining_segments(i).every(({ addr, len }) => !hits_mask(len, len_mask) && !hits_mask(addr, addr_mask));
     case ITER_BVEC: {
-      // iov_iter_aligned_bvec() measures each bvec by its whole bv_len, ignoring the part of
-      // the first one already consumed (iov_iter_aligned_iovec() subtracts it).
+      // iov_iter_aligned_bvec() as last fixed before iov_iter_is_aligned() was removed (2025):
+      // 334d7c4fb60c ("iov_iter: use iov_offset for length calculation in
+      // iov_iter_aligned_bvec") measures the first bvec from the current position again.
       let size = i.count;
       let skip = i.iov_offset;
       let p = i.seg;
       do {
         const bv = i.bvec[p++];
         if (!bv) break;
-        const len = Math.min(bv.bv_len, size);
+        const len = Math.min(bv.bv_len - skip, size);
         if (hits_mask(len, len_mask) || hits_mask(bv.bv_offset + skip, addr_mask)) return false;
         size -= len;
         skip = 0;

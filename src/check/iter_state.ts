@@ -1,0 +1,76 @@
+// The state the iterator-layer check explores: a world, one iterator over memory set up in it,
+// and the ledger of page lists extracted and not yet released.
+import type { iov_iter, World } from "../kernel/index.js";
+import {
+  folio_has_pincount, folioq_folio_size, GUP_PIN_COUNTING_BIAS, ITER_BVEC, ITER_DISCARD, ITER_FOLIOQ, ITER_IOVEC,
+  ITER_KVEC, ITER_UBUF, ITER_XARRAY, page_folio, ZERO_PFN,
+} from "../kernel/index.js";
+
+/** Pages handed out by one extraction call, and whether they came pinned. */
+export interface Held {
+  pages: readonly number[];
+  pinned: boolean;
+}
+
+export interface IterState {
+  /** Which scenario this state belongs to, e.g. "ITER_BVEC/ITER_DEST". */
+  scenario: string;
+  w: World;
+  iter: iov_iter;
+  /** The iterator's length when built (UBUF and XARRAY do not record it themselves). */
+  total: number;
+  held: readonly Held[];
+  /** Kernel buffer that copies read from or write to. */
+  scratch: number;
+  /** Every folio the scenario's memory uses, with its refcount and pincount when built. */
+  baseline: ReadonlyMap<number, { refcount: number; pincount: number }>;
+}
+
+/** Bytes left in the iterator's segments from its position; null if the position is outside them. */
+export function iter_remaining(s: IterState): number | null {
+  const i = s.iter;
+  switch (i.iter_type) {
+    case ITER_UBUF:
+    case ITER_XARRAY:
+      return i.iov_offset <= s.total ? s.total - i.iov_offset : null;
+    case ITER_IOVEC:
+    case ITER_KVEC:
+    case ITER_BVEC: {
+      const lens = i.iter_type === ITER_BVEC ? i.bvec.map((b) => b.bv_len) : i.__iov.map((v) => v.iov_len);
+      if (i.seg < 0 || i.seg + i.nr_segs !== lens.length) return null;
+      if (i.seg < lens.length ? i.iov_offset > lens[i.seg] : i.iov_offset !== 0) return null;
+      return lens.slice(i.seg).reduce((a, b) => a + b, 0) - i.iov_offset;
+    }
+    case ITER_FOLIOQ: {
+      let left = -i.iov_offset;
+      for (let q = i.folioq, slot = i.folioq_slot; q; q = q.next, slot = 0)
+        for (; slot < q.folios.length; slot++) left += folioq_folio_size(q, slot);
+      return left >= 0 ? left : null;
+    }
+    case ITER_DISCARD:
+      return i.count;
+    default:
+      return null;
+  }
+}
+
+/** What each folio's counts must be, given the baseline and the pins the ledger holds. */
+export function expected_counts(s: IterState): Map<number, { refcount: number; pincount: number }> {
+  const want = new Map([...s.baseline].map(([f, c]) => [f, { ...c }]));
+  for (const h of s.held) {
+    if (!h.pinned) continue;
+    for (const page of h.pages) {
+      if (page === ZERO_PFN) continue; // pins on the zero page are not counted (v6.5+)
+      const folio = page_folio(s.w, page);
+      const c = want.get(folio) ?? { refcount: s.w.mem.refcount[folio], pincount: s.w.mem.pincount[folio] };
+      if (folio_has_pincount(s.w, folio)) {
+        c.refcount += 1;
+        c.pincount += 1;
+      } else {
+        c.refcount += GUP_PIN_COUNTING_BIAS;
+      }
+      want.set(folio, c);
+    }
+  }
+  return want;
+}

@@ -1,0 +1,41 @@
+// Command-line parsing with one-line errors that name the flag and what it accepts.
+import { parseArgs } from "node:util";
+
+export class UsageError extends Error {}
+
+export interface FlagSpec {
+  type: "boolean" | "string";
+  /** For string flags: a description of the allowed values, used in error messages. */
+  allowed?: string;
+}
+
+export function parse_flags(argv: string[], spec: Record<string, FlagSpec>): Record<string, string | boolean | undefined> {
+  const names = Object.keys(spec).map((k) => `--${k}`).join(", ");
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type }])),
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (flags: ${names})`);
+    return values;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const m = /'(-[^']*)'/.exec((e as Error).message);
+    const flag = m ? m[1].replace(/ <value>$/, "") : "";
+    const known = flag && spec[flag.replace(/^--?/, "")];
+    if (known && known.type === "string") throw new UsageError(`${flag} needs a value: ${known.allowed}`);
+    if (known) throw new UsageError(`${flag} takes no value`);
+    throw new UsageError(`unknown option '${flag || argv.join(" ")}' (flags: ${names})`);
+  }
+}
+
+/** An integer flag within [min, max]. */
+export function int_flag(value: string | boolean | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${String(value)}'`);
+  return n;
+}

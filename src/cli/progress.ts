@@ -1,0 +1,16 @@
+// Progress for long runs: one rewritten line on a TTY, nothing in CI or with --json.
+import type { Progress } from "../check/explore.js";
+
+export function progress_reporter(json: boolean): ((p: Progress) => void) | undefined {
+  if (json || process.env.CI || !process.stderr.isTTY) return undefined;
+  const start = process.hrtime.bigint();
+  return (p) => {
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    const rate = secs > 0 ? Math.round(p.states / secs) : 0;
+    process.stderr.write(`\r  ${p.states} states  ${rate}/s  depth ${p.depth}  queue ${p.queue}   `);
+  };
+}
+
+export function clear_progress(enabled: boolean): void {
+  if (enabled) process.stderr.write("\r\x1b[K");
+}

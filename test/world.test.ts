@@ -1,0 +1,62 @@
+// The world value: clones share page bytes until written, and the allocator is deterministic.
+import { describe, expect, it } from "vitest";
+import {
+  alloc_pages, boot, clone_world, copy_to_iter, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
+  put_page, READ, vmalloc,
+} from "../src/kernel/index.js";
+
+describe("world", () => {
+  it("a clone shares every page's bytes until one side writes that page", () => {
+    const w = boot();
+    const src = vmalloc(w, 4 * PAGE_SIZE);
+    const dst = vmalloc(w, 4 * PAGE_SIZE);
+    kwrite(w, src, new Uint8Array(4 * PAGE_SIZE).fill(0x5a));
+    kwrite(w, dst, new Uint8Array(4 * PAGE_SIZE).fill(0x11));
+    const c = clone_world(w);
+    const pages = w.kvm.areas.flatMap((a) => [...a.pages]);
+    expect(pages.every((p) => c.mem.data.shares(w.mem.data, p))).toBe(true);
+
+    // Copy one byte range into the clone's second destination page only.
+    const iter = iov_iter_kvec(c, READ, [{ iov_base: dst + PAGE_SIZE + 10, iov_len: 100 }], 1, 100);
+    expect(copy_to_iter(c, src, 100, iter)).toBe(100);
+
+    const written = c.kvm.areas[1].pages[1];
+    expect(c.mem.data.shares(w.mem.data, written)).toBe(false);
+    expect(pages.filter((p) => p !== written).every((p) => c.mem.data.shares(w.mem.data, p))).toBe(true);
+    expect(kread(c, dst + PAGE_SIZE + 10, 100)).toEqual(new Uint8Array(100).fill(0x5a));
+    expect(kread(w, dst + PAGE_SIZE + 10, 100)).toEqual(new Uint8Array(100).fill(0x11));
+  });
+
+  it("a clone's counters and allocations are its own", () => {
+    const w = boot();
+    const p = alloc_pages(w.mem, 0);
+    const c = clone_world(w);
+    put_page(c, p);
+    expect(c.mem.head[p]).toBe(-1);
+    expect(w.mem.head[p]).toBe(p);
+    expect(w.mem.refcount[p]).toBe(1);
+  });
+
+  it("allocation is deterministic: the same calls give the same frames and addresses", () => {
+    const run = () => {
+      const w = boot();
+      return [alloc_pages(w.mem, 0), alloc_pages(w.mem, 2), kmalloc(w, 64), kmalloc(w, 64), vmalloc(w, 3 * PAGE_SIZE)];
+    };
+    expect(run()).toEqual(run());
+    const w = boot();
+    const a = alloc_pages(w.mem, 2);
+    expect(a % 4).toBe(0); // naturally aligned
+    expect(kmalloc(w, 64) + 64).toBe(kmalloc(w, 64)); // objects of one slab page are packed
+    expect(page_address(a)).toBe(0x888000000000 + a * PAGE_SIZE);
+  });
+
+  it("a freed frame loses its bytes and bumps its generation", () => {
+    const w = boot();
+    const p = alloc_pages(w.mem, 0);
+    w.mem.data.write(p).fill(7);
+    const gen = w.mem.gen[p];
+    put_page(w, p);
+    expect(w.mem.gen[p]).toBe(gen + 1);
+    expect(w.mem.data.read(p).every((b) => b === 0)).toBe(true);
+  });
+});
