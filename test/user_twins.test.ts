@@ -226,7 +226,7 @@ function expect_bytes_unchanged(p: Proc): void {
   expect(first_diff(read_user(p, p.addr, BUFSIZE), pattern_bytes(BUFSIZE))).toBe(-1);
 }
 
-describe.each([READ, WRITE])("user twin of iov_kunit_extract_pages_kvec, %s", (dir) => {
+describe.each([READ, WRITE].map((dir) => ({ dir, name: dirname(dir) })))("user twin of iov_kunit_extract_pages_kvec, $name", ({ dir }) => {
   describe.each<Release>(["unpin_user_page", "unpin_user_pages"])("released with %s", (how) => {
     it(`ITER_IOVEC ${dirname(dir)}: one segment per call, a pin per page listed`, () => {
       const p = user_setup();

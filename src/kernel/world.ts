@@ -1,5 +1,9 @@
 // The simulated machine: one plain value holding every piece of kernel state, so that the
 // engines can clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere.
+import type { Inode } from "./fs/inode.js";
+import { clone_inode } from "./fs/inode.js";
+import type { pipe_inode_info } from "./fs/pipe.js";
+import { clone_pipe } from "./fs/pipe.js";
 import type { KernelEvent } from "./include/bug.js";
 import { MemMap } from "./mm/mem_map.js";
 import type { Mm } from "./mm/mm_types.js";
@@ -21,6 +25,10 @@ export interface World {
   mms: Mm[];
   /** Index into mms of current->mm (the task whose user addresses the iterators name). */
   current: number;
+  /** Files, indexed by inode number. */
+  inodes: Inode[];
+  /** Pipes, by index. */
+  pipes: pipe_inode_info[];
   vmstat: VmStat;
   events: KernelEvent[];
 }
@@ -31,6 +39,8 @@ export function boot(): World {
     kvm: empty_kernel_vm(),
     mms: [],
     current: -1,
+    inodes: [],
+    pipes: [],
     vmstat: { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
     events: [],
   };
@@ -43,6 +53,8 @@ export function clone_world(w: World): World {
     kvm: clone_kernel_vm(w.kvm),
     mms: w.mms.map(clone_mm),
     current: w.current,
+    inodes: w.inodes.map(clone_inode),
+    pipes: w.pipes.map(clone_pipe),
     vmstat: { ...w.vmstat },
     events: w.events.slice(),
   };

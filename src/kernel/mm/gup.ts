@@ -5,8 +5,8 @@
 import { BUG, WARN, WARN_ON_ONCE } from "../include/bug.js";
 import { EFAULT, EINVAL, ENOMEM, EOVERFLOW } from "../include/errno.js";
 import {
-  FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PCI_P2PDMA,
-  FOLL_PIN, FOLL_WRITE, INTERNAL_GUP_FLAGS,
+  FOLL_ANON, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT,
+  FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_WRITE, INTERNAL_GUP_FLAGS,
 } from "../include/foll.js";
 import { GUP_PIN_COUNTING_BIAS, page_align_down, PAGE_SIZE, TASK_SIZE_MAX } from "../include/page.js";
 import type { World } from "../world.js";
@@ -14,11 +14,14 @@ import { current_mm } from "../world.js";
 import {
   folio_has_pincount, folio_mark_dirty, folio_put_refs, folio_ref_add, folio_test, is_zero_folio, page_folio,
 } from "./folio.js";
-import { PG_anon, PG_anon_exclusive, PG_dirty } from "./mem_map.js";
+import { PG_anon, PG_anon_exclusive, PG_dirty, ZERO_PFN } from "./mem_map.js";
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
-import type { Mm } from "./mm_types.js";
-import type { Vma } from "./mm_types.js";
-import { find_vma, MMF_HAS_PINNED, mm_set_flag, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE } from "./mm_types.js";
+import { mapping_needs_dirty_tracking } from "../fs/inode.js";
+import type { Mm, Pte, Vma } from "./mm_types.js";
+import {
+  find_vma, is_cow_mapping, MMF_HAS_PINNED, mm_set_flag, VM_IO, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
+  vma_is_anonymous,
+} from "./mm_types.js";
 
 /** try_grab_folio(): add refs FOLL_GET references or FOLL_PIN pins to a folio already held. */
 export function try_grab_folio(w: World, folio: number, refs: number, flags: number): number {
@@ -30,7 +33,7 @@ export function try_grab_folio(w: World, folio: number, refs: number, flags: num
     folio_ref_add(w, folio, refs);
   } else if (flags & FOLL_PIN) {
     // c8070b787519 (v6.5): pinning the zero page records nothing.
-    // mut
+    if (is_zero_folio(folio)) return 0;
     if (folio_has_pincount(w, folio)) {
       folio_ref_add(w, folio, refs);
       w.mem.pincount[folio] += refs;
@@ -108,13 +111,10 @@ function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_fla
   return flags;
 }
 
-/** include/linux/mm.h is_cow_mapping(): private and may be written. */
-const is_cow_mapping = (vm_flags: number): boolean => (vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
-
 /**
  * gup_must_unshare() (mm/internal.h): a R/O pin of an anonymous page needs an exclusive page;
  * a R/O FOLL_LONGTERM pin of anything else (the zero page, page cache) in a COW mapping needs
- * an anonymous copy (8d6a0ac09a16, v6.2).
+ * an anonymous copy (84209e87c696, v6.2).
  */
 function must_unshare(w: World, vma: Vma, flags: number, page: number): boolean {
   if ((flags & (FOLL_PIN | FOLL_WRITE)) !== FOLL_PIN) return false;
@@ -122,15 +122,46 @@ function must_unshare(w: World, vma: Vma, flags: number, page: number): boolean 
   return !(w.mem.flags[page] & PG_anon_exclusive);
 }
 
+/** vma_needs_dirty_tracking(): a shared mapping of a file whose writes the fs must see. */
+const vma_needs_dirty_tracking = (w: World, vma: Vma): boolean =>
+  (vma.vm_flags & VM_SHARED) !== 0 && vma.file >= 0 && mapping_needs_dirty_tracking(w.inodes[vma.file]);
+
+/** check_vma_flags(): may GUP touch this VMA at all with these flags? 0 or -errno. */
+function check_vma_flags(w: World, vma: Vma, flags: number): number {
+  if (vma.vm_flags & (VM_IO | VM_PFNMAP)) return -EFAULT;
+  if ((flags & FOLL_ANON) && !vma_is_anonymous(vma)) return -EFAULT;
+  if (flags & FOLL_WRITE) {
+    // writable_file_mapping_allowed() (8ac268436e6d, v6.5): no writable long-term pins of
+    // dirty-tracked file pages.
+    if ((flags & FOLL_LONGTERM) && vma_needs_dirty_tracking(w, vma)) return -EFAULT;
+    if (!(vma.vm_flags & VM_WRITE) && (!(flags & FOLL_FORCE) || !is_cow_mapping(vma.vm_flags))) return -EFAULT;
+  } else if (!(vma.vm_flags & VM_READ) && (!(flags & FOLL_FORCE) || !(vma.vm_flags & VM_MAYREAD))) {
+    return -EFAULT;
+  }
+  return 0;
+}
+
+/**
+ * can_follow_write_pte(): a writable PTE, or with FOLL_FORCE in a private mapping without
+ * VM_WRITE, a dirty PTE of an exclusive anonymous page (what the forced COW fault produced).
+ */
+function can_follow_write_pte(w: World, vma: Vma, flags: number, pte: Pte): boolean {
+  if (pte.write) return true;
+  if (!(flags & FOLL_FORCE) || !is_cow_mapping(vma.vm_flags) || (vma.vm_flags & VM_WRITE)) return false;
+  const anon = pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon);
+  return anon && (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0 && pte.dirty;
+}
+
 /** Resolve one user page for GUP, faulting as needed; the page or a negative errno. */
 function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number {
   const vma = find_vma(mm, addr);
   if (!vma) return -EFAULT;
-  if (!(vma.vm_flags & (flags & FOLL_WRITE ? VM_WRITE : VM_READ))) return -EFAULT;
+  const err = check_vma_flags(w, vma, flags);
+  if (err) return err;
   for (let tries = 0; tries < 3; tries++) {
     const pte = follow_pte(mm, addr);
     let fault = 0;
-    if (!pte || ((flags & FOLL_WRITE) && !pte.write)) fault = flags & FOLL_WRITE ? FAULT_FLAG_WRITE : 0;
+    if (!pte || ((flags & FOLL_WRITE) && !can_follow_write_pte(w, vma, flags, pte))) fault = flags & FOLL_WRITE ? FAULT_FLAG_WRITE : 0;
     else if (must_unshare(w, vma, flags, pte.pfn)) fault = FAULT_FLAG_UNSHARE;
     else return pte.pfn;
     if (flags & FOLL_NOFAULT) return -EFAULT;
@@ -139,12 +170,27 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
   return -EFAULT;
 }
 
+/** __get_user_pages(): walk nr_pages from start; pages obtained (possibly fewer), or -errno if none. */
+function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, flags: number, pages: number[]): number {
+  if (flags & FOLL_PIN) mm_set_flag(mm, MMF_HAS_PINNED);
+  let got = 0;
+  let err = 0;
+  for (; got < nr_pages; got++) {
+    const page = follow_user_page(w, mm, start + got * PAGE_SIZE, flags);
+    if (page < 0) { err = page; break; }
+    const r = try_grab_folio(w, page_folio(w, page), 1, flags);
+    if (r) { err = r; break; }
+    pages[got] = page;
+  }
+  return got === 0 && err ? err : got;
+}
+
 /** The only flags GUP-fast (and so its slow-path fallback) accepts. */
 const GUP_FAST_FLAGS =
   FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA |
   FOLL_HONOR_NUMA_FAULT;
 
-/** gup_fast_fallback(): pages obtained (possibly fewer), or -errno if none. */
+/** gup_fast_fallback(): the range checks of GUP-fast, then the walk. */
 function get_user_pages_fast_common(w: World, start: number, nr_pages: number, flags: number, pages: number[]): number {
   if (flags & ~GUP_FAST_FLAGS) {
     WARN_ON_ONCE(w, "gup_fast_fallback", "FOLL_* flag GUP-fast does not handle");
@@ -159,17 +205,7 @@ function get_user_pages_fast_common(w: World, start: number, nr_pages: number, f
   const len = nr_pages * PAGE_SIZE;
   if (nr_pages < 0) return start + len >= 0 ? -EOVERFLOW : -EFAULT; // check_add_overflow / end > TASK_SIZE_MAX
   if (start + len > TASK_SIZE_MAX) return -EFAULT;
-  let got = 0;
-  let err = 0;
-  for (; got < nr_pages; got++) {
-    const page = follow_user_page(w, mm, start + got * PAGE_SIZE, flags);
-    if (page < 0) { err = page; break; }
-    const r = try_grab_folio(w, page_folio(w, page), 1, flags);
-    if (r) { err = r; break; }
-    pages[got] = page;
-  }
-  if (got === 0 && err) return err;
-  return got;
+  return __get_user_pages(w, mm, start, nr_pages, flags, pages);
 }
 
 /** pin_user_pages_fast(): FOLL_PIN pins; -EINVAL for invalid arguments. */
@@ -182,4 +218,29 @@ export function pin_user_pages_fast(w: World, start: number, nr_pages: number, g
 export function get_user_pages_fast(w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
   const flags = is_valid_gup_args(w, "get_user_pages_fast", pages, gup_flags, FOLL_GET);
   return flags < 0 ? -EINVAL : get_user_pages_fast_common(w, start, nr_pages, flags, pages!);
+}
+
+/**
+ * pin_user_pages(): the slow path on current->mm (FOLL_LONGTERM, FOLL_FORCE allowed). Invalid
+ * arguments give 0 pages, not -EINVAL (unlike pin_user_pages_fast()).
+ */
+export function pin_user_pages(w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
+  const flags = is_valid_gup_args(w, "pin_user_pages", pages, gup_flags, FOLL_PIN);
+  const mm = current_mm(w);
+  if (flags < 0) return 0;
+  return mm ? __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages!) : -EFAULT;
+}
+
+/** pin_user_pages_remote(): as pin_user_pages() on another process's mm. */
+export function pin_user_pages_remote(w: World, mm: Mm, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
+  const flags = is_valid_gup_args(w, "pin_user_pages_remote", pages, gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
+  return flags < 0 ? 0 : __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages!);
+}
+
+/** get_user_pages(): FOLL_GET references through the slow path; -EINVAL for invalid arguments. */
+export function get_user_pages(w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
+  const flags = is_valid_gup_args(w, "get_user_pages", pages, gup_flags, FOLL_TOUCH | (pages ? FOLL_GET : 0));
+  const mm = current_mm(w);
+  if (flags < 0) return -EINVAL;
+  return mm ? __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages ?? []) : -EFAULT;
 }

@@ -15,6 +15,7 @@ export const PG_writeback = 1 << 6;
 export const PG_swapcache = 1 << 7;
 export const PG_reserved = 1 << 8;
 export const PG_head = 1 << 9;
+export const PG_uptodate = 1 << 10;
 
 /** ZERO_PAGE(0): frame 0 is the shared zero page, allocated at boot and never freed. */
 export const ZERO_PFN = 0;
@@ -34,6 +35,10 @@ export class MemMap {
   order = new Uint8Array(0);
   /** Incremented each time the frame is freed, so a stale page pointer can be told apart. */
   gen = new Uint32Array(0);
+  /** folio->mapping for page-cache folios: the inode number; -1 otherwise (anon: PG_anon). */
+  mapping = new Int32Array(0);
+  /** folio->index: page offset in the file (page cache) or the swap slot (swap cache). */
+  index = new Int32Array(0);
   data = PageData.empty();
 
   get nr_frames(): number {
@@ -49,6 +54,8 @@ export class MemMap {
     m.head = this.head.slice();
     m.order = this.order.slice();
     m.gen = this.gen.slice();
+    m.mapping = this.mapping.slice();
+    m.index = this.index.slice();
     m.data = this.data.clone();
     return m;
   }
@@ -70,6 +77,8 @@ export class MemMap {
     this.head = widen(this.head, -1);
     this.order = widen(this.order, 0);
     this.gen = widen(this.gen, 0);
+    this.mapping = widen(this.mapping, -1);
+    this.index = widen(this.index, 0);
   }
 
   static boot(): MemMap {
@@ -103,6 +112,8 @@ export function alloc_pages(mm: MemMap, order: number, flags = 0): number {
     }
     mm.refcount[pfn] = 1;
     mm.pincount[pfn] = 0;
+    mm.mapping[pfn] = -1;
+    mm.index[pfn] = 0;
     mm.order[pfn] = order;
     mm.flags[pfn] = flags | (order > 0 ? PG_head : 0);
     return pfn;
@@ -123,4 +134,5 @@ export function free_frames(mm: MemMap, folio: number): void {
   }
   mm.pincount[folio] = 0;
   mm.order[folio] = 0;
+  mm.mapping[folio] = -1;
 }

@@ -1,13 +1,16 @@
-// mm/memory.c, the subset the iterator layer needs until the full fault and COW model lands:
-// anonymous read faults map the shared zero page, write faults allocate or copy
-// (do_anonymous_page, do_wp_page with the PageAnonExclusive / sole-reference reuse rule), and
-// unshare faults make a possibly shared anonymous page exclusive without making it writable.
+// mm/memory.c: page faults (anonymous, file read / COW / shared, write-protect and unshare),
+// with the current reuse rules: an exclusive anonymous page is reused; a possibly shared small
+// one only when it holds the sole reference (09854ba94c6a, wp_can_reuse_anon_folio). Permission
+// checks belong to the callers (the CPU fault path in uaccess.ts, GUP's check_vma_flags).
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
-import { folio_put, folio_ref_count, page_folio } from "./folio.js";
-import { alloc_pages, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru, ZERO_PFN } from "./mem_map.js";
-import type { Mm, Pte } from "./mm_types.js";
-import { find_vma, VM_READ, VM_WRITE } from "./mm_types.js";
+import { mapping_needs_dirty_tracking } from "../fs/inode.js";
+import { filemap_get_folio } from "./filemap.js";
+import { folio_mark_dirty, folio_nr_pages, folio_ref_count, folio_test, page_folio } from "./folio.js";
+import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, PG_swapcache, ZERO_PFN } from "./mem_map.js";
+import type { Mm, Pte, Vma } from "./mm_types.js";
+import { find_vma, linear_page_index, VM_SHARED, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
+import { page_add_rmap, page_remove_rmap } from "./rmap.js";
 
 export const FAULT_FLAG_WRITE = 1 << 0;
 export const FAULT_FLAG_UNSHARE = 1 << 10;
@@ -18,58 +21,118 @@ const vpn = (addr: number): number => Math.floor(addr / PAGE_SIZE);
 
 export const follow_pte = (mm: Mm, addr: number): Pte | undefined => mm.ptes.get(vpn(addr));
 
-function set_pte(mm: Mm, addr: number, pte: Pte): void {
+export function set_pte(mm: Mm, addr: number, pte: Pte): void {
   mm.ptes.set(vpn(addr), pte);
 }
 
-/** A fresh exclusive anonymous page, mapped once; the mapping holds its one reference. */
-function new_anon_page(w: World): number {
+/** zap one PTE: the mapping goes; a dirty PTE passes its dirty bit to a file folio. */
+export function zap_pte(w: World, mm: Mm, addr: number): void {
+  const pte = follow_pte(mm, addr);
+  if (!pte) return;
+  mm.ptes.delete(vpn(addr));
+  if (pte.dirty && pte.pfn !== ZERO_PFN && !folio_test(w, page_folio(w, pte.pfn), PG_anon)) folio_mark_dirty(w, page_folio(w, pte.pfn));
+  page_remove_rmap(w, pte.pfn);
+}
+
+/** A new exclusive anonymous page mapped in vma; the mapping holds its one reference. */
+function new_anon_page(w: World, vma: Vma): number {
   const pfn = alloc_pages(w.mem, 0, PG_anon | PG_anon_exclusive | PG_lru);
   w.mem.mapcount[pfn] = 1;
+  vma.anon_vma = true;
   return pfn;
 }
 
-/** wp_page_copy(): give this PTE a private copy and drop its mapping of the old page. */
-function wp_page_copy(w: World, mm: Mm, addr: number, old: number, write: boolean): void {
-  const copy = new_anon_page(w);
-  if (old !== ZERO_PFN) {
-    w.mem.data.write(copy).set(w.mem.data.read(old));
-    w.mem.mapcount[old] -= 1;
-    folio_put(w, page_folio(w, old));
-  }
-  set_pte(mm, addr, { pfn: copy, write, dirty: write });
+/** maybe_mkwrite(): a PTE is made writable only in a VM_WRITE mapping (FOLL_FORCE writes are not). */
+const mkwrite = (vma: Vma, write: boolean): boolean => write && (vma.vm_flags & VM_WRITE) !== 0;
+
+/** wp_page_copy(): this PTE gets a private anonymous copy of old (zeros for the zero page). */
+function wp_page_copy(w: World, mm: Mm, vma: Vma, addr: number, old: number, write: boolean): void {
+  const copy = new_anon_page(w, vma);
+  if (old !== ZERO_PFN) w.mem.data.write(copy).set(w.mem.data.read(old));
+  set_pte(mm, addr, { pfn: copy, write: mkwrite(vma, write), dirty: write });
+  page_remove_rmap(w, old);
 }
 
-/** handle_mm_fault(): 0 on success, VM_FAULT_SIGSEGV when the access is not allowed. */
+/** wp_can_reuse_anon_folio(): may a possibly shared anonymous folio be reused in place? */
+function wp_can_reuse_anon_folio(w: World, folio: number): boolean {
+  if (folio_nr_pages(w, folio) > 1) {
+    // Large folio: only if every reference is a mapping from this one mm (the 2025 rule, simplified).
+    let mapped = 0;
+    for (let k = 0; k < folio_nr_pages(w, folio); k++) mapped += w.mem.mapcount[folio + k];
+    return mapped === folio_ref_count(w, folio);
+  }
+  const swapcache = folio_test(w, folio, PG_swapcache) ? 1 : 0;
+  if (folio_ref_count(w, folio) > 3) return false;
+  if (folio_ref_count(w, folio) > 1 + swapcache) return false;
+  if (swapcache) {
+    // folio_free_swap(): drop it from the swap cache (swap slots are not modelled further).
+    w.mem.flags[folio] &= ~PG_swapcache;
+    w.mem.refcount[folio] -= 1;
+  }
+  return folio_ref_count(w, folio) === 1;
+}
+
+/** do_wp_page(): a write (or unshare) fault on a present PTE that does not allow it. */
+function do_wp_page(w: World, mm: Mm, vma: Vma, addr: number, pte: Pte, write: boolean): void {
+  const page = pte.pfn;
+  if (vma.vm_flags & VM_SHARED) {
+    // wp_page_shared(): ->page_mkwrite tells the file system; the folio becomes dirty.
+    if (!write) return;
+    folio_mark_dirty(w, page_folio(w, page));
+    set_pte(mm, addr, { pfn: page, write: true, dirty: true });
+    return;
+  }
+  const folio = page_folio(w, page);
+  if (page !== ZERO_PFN && folio_test(w, folio, PG_anon)) {
+    if (!(w.mem.flags[page] & PG_anon_exclusive) && !wp_can_reuse_anon_folio(w, folio)) {
+      wp_page_copy(w, mm, vma, addr, page, write);
+      return;
+    }
+    w.mem.flags[page] |= PG_anon_exclusive;
+    if (write) set_pte(mm, addr, { pfn: page, write: mkwrite(vma, true), dirty: true });
+    return;
+  }
+  // The zero page or a page-cache page in a private mapping: break COW into an anonymous copy.
+  wp_page_copy(w, mm, vma, addr, page, write);
+}
+
+/** do_fault() for a file VMA without a PTE: read, COW (private write) or shared write fault. */
+function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): void {
+  const inode = w.inodes[vma.file];
+  const folio = filemap_get_folio(w, inode, linear_page_index(vma, addr));
+  const shared = (vma.vm_flags & VM_SHARED) !== 0;
+  if (write && !shared) {
+    // do_cow_fault(): the private mapping gets an anonymous copy straight away.
+    const copy = new_anon_page(w, vma);
+    w.mem.data.write(copy).set(w.mem.data.read(folio));
+    set_pte(mm, addr, { pfn: copy, write: mkwrite(vma, true), dirty: true });
+    return;
+  }
+  page_add_rmap(w, folio);
+  if (write) {
+    // do_shared_fault(): ->page_mkwrite, then a writable, dirty PTE and a dirty folio.
+    folio_mark_dirty(w, folio);
+    set_pte(mm, addr, { pfn: folio, write: true, dirty: true });
+    return;
+  }
+  // do_read_fault(): shared writable mappings that need no dirty tracking map writable at once.
+  const writable = shared && (vma.vm_flags & VM_WRITE) !== 0 && !mapping_needs_dirty_tracking(inode);
+  set_pte(mm, addr, { pfn: folio, write: writable, dirty: false });
+}
+
+/** handle_mm_fault(): 0, or VM_FAULT_SIGSEGV when no VMA covers addr. */
 export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): number {
   const vma = find_vma(mm, addr);
+  if (!vma) return VM_FAULT_SIGSEGV;
   const write = (flags & FAULT_FLAG_WRITE) !== 0;
-  if (!vma || !(vma.vm_flags & (write ? VM_WRITE : VM_READ))) return VM_FAULT_SIGSEGV;
   const pte = follow_pte(mm, addr);
   if (!pte) {
-    // do_anonymous_page(): reads map the zero page, writes get a new page.
-    if (write) set_pte(mm, addr, { pfn: new_anon_page(w), write: true, dirty: true });
-    else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false });
+    if (!vma_is_anonymous(vma)) do_fault(w, mm, vma, addr, write);
+    else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: true });
+    else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false }); // do_anonymous_page() read
     return 0;
   }
-  if (!write && !(flags & FAULT_FLAG_UNSHARE)) return 0;
-  if (write && pte.write) return 0;
-  // do_wp_page() / unshare.
-  if (pte.pfn === ZERO_PFN) {
-    // wp_page_copy() of the zero page: a zeroed page, writable for a write, R/O for an unshare.
-    wp_page_copy(w, mm, addr, ZERO_PFN, write);
-    return 0;
-  }
-  const folio = page_folio(w, pte.pfn);
-  const exclusive = (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0;
-  if (exclusive || folio_ref_count(w, folio) === 1) {
-    w.mem.flags[pte.pfn] |= PG_anon_exclusive;
-    if (write) {
-      w.mem.flags[folio] |= PG_dirty;
-      set_pte(mm, addr, { pfn: pte.pfn, write: true, dirty: true });
-    }
-    return 0;
-  }
-  wp_page_copy(w, mm, addr, pte.pfn, write);
+  if (write ? pte.write : !(flags & FAULT_FLAG_UNSHARE)) return 0;
+  do_wp_page(w, mm, vma, addr, pte, write);
   return 0;
 }

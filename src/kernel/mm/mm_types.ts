@@ -16,9 +16,24 @@ export interface Vma {
   vm_start: number;
   vm_end: number;
   vm_flags: number;
-  /** Anonymous memory (vma->anon_vma / !vma->vm_file). */
-  anon: boolean;
+  /** vma->vm_file: the mapped inode, or -1 for anonymous memory. */
+  file: number;
+  /** vma->vm_pgoff: file page index of vm_start. */
+  vm_pgoff: number;
+  /** vma->anon_vma != NULL: an anonymous page was installed here (fork must copy the PTEs). */
+  anon_vma: boolean;
+  /** VM_DONTCOPY (MADV_DONTFORK): fork leaves this range out of the child. */
+  dontcopy: boolean;
 }
+
+/** include/linux/mm.h is_cow_mapping(): private and may be written. */
+export const is_cow_mapping = (vm_flags: number): boolean => (vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
+
+export const vma_is_anonymous = (vma: Vma): boolean => vma.file < 0;
+
+/** The file page index that addr maps in a file VMA. */
+export const linear_page_index = (vma: Vma, addr: number): number =>
+  vma.vm_pgoff + Math.floor((addr - vma.vm_start) / 4096);
 
 /** A present PTE. Entries are replaced, never mutated, so clones may share them. */
 export interface Pte {

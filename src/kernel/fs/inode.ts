@@ -1,0 +1,41 @@
+// include/linux/fs.h (struct inode, struct address_space) and the simulated storage under a file.
+// Two kinds of file system matter for pinning: tmpfs/shmem (memfd, no writeback, no dirty
+// tracking) and a block file system like ext4 (dirty-tracked through ->page_mkwrite and
+// written back to a disk that holds bytes).
+import { PAGE_SIZE } from "../include/page.js";
+import type { xarray } from "../lib/xarray.js";
+import { xa_init } from "../lib/xarray.js";
+
+export type FsKind = "tmpfs" | "ext4";
+
+export interface Inode {
+  ino: number;
+  fs: FsKind;
+  i_size: number;
+  /** The page cache: file page index -> folio. */
+  i_pages: xarray;
+  /** Bytes on disk per page index; buffers are never modified, only replaced. */
+  disk: Map<number, Uint8Array>;
+  /** AS_STABLE_WRITES: CPU writers wait for writeback before modifying a folio. */
+  stable_writes: boolean;
+}
+
+export const clone_inode = (i: Inode): Inode => ({
+  ...i,
+  i_pages: { slots: new Map(i.i_pages.slots) },
+  disk: new Map(i.disk),
+});
+
+/** A new, empty file; returns its inode number (its index in w.inodes). */
+export function new_inode(inodes: Inode[], fs: FsKind, stable_writes = false): number {
+  const ino = inodes.length;
+  inodes.push({ ino, fs, i_size: 0, i_pages: xa_init(), disk: new Map(), stable_writes });
+  return ino;
+}
+
+/** Whether writes to a shared mapping of this file must be tracked (vma_needs_dirty_tracking). */
+export const mapping_needs_dirty_tracking = (i: Inode): boolean => i.fs === "ext4";
+
+export const disk_page = (i: Inode, index: number): Uint8Array | undefined => i.disk.get(index);
+
+export const pages_in = (size: number): number => Math.ceil(size / PAGE_SIZE);

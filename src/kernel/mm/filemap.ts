@@ -1,0 +1,68 @@
+// mm/filemap.c: the page cache (find or create a file's folio, reading it from disk), and the
+// buffered read and write paths (filemap_read, generic_perform_write).
+import type { Inode } from "../fs/inode.js";
+import { PAGE_SIZE } from "../include/page.js";
+import type { iov_iter } from "../lib/iov_iter/iov_iter.js";
+import { copy_page_from_iter_atomic, copy_page_to_iter } from "../lib/iov_iter/copy.js";
+import { xa_is_value, xa_load, xa_store } from "../lib/xarray.js";
+import type { World } from "../world.js";
+import { folio_mark_dirty, folio_test } from "./folio.js";
+import { alloc_pages, PG_lru, PG_uptodate, PG_writeback } from "./mem_map.js";
+
+/**
+ * filemap_get_folio(), with FGP_CREAT when create: the folio caching page `index` of the file,
+ * read from disk (zeros for tmpfs or a hole) when it was not cached; -1 if absent and !create.
+ * The page cache holds one reference on each folio it caches; the caller takes its own.
+ */
+export function filemap_get_folio(w: World, inode: Inode, index: number, create = true): number {
+  const e = xa_load(inode.i_pages, index);
+  if (e && !xa_is_value(e)) return e.folio;
+  if (!create) return -1;
+  const folio = alloc_pages(w.mem, 0, PG_lru | PG_uptodate);
+  w.mem.mapping[folio] = inode.ino;
+  w.mem.index[folio] = index;
+  const on_disk = inode.disk.get(index);
+  if (on_disk) w.mem.data.write(folio).set(on_disk);
+  xa_store(inode.i_pages, index, { folio, order: 0 });
+  return folio;
+}
+
+/** folio_wait_stable(): with stable writes, a CPU writer must wait while the folio is under writeback. */
+export const folio_must_wait_stable = (w: World, inode: Inode, folio: number): boolean =>
+  inode.stable_writes && folio_test(w, folio, PG_writeback);
+
+/**
+ * generic_perform_write(): copy from the iterator into the page cache, dirtying each folio.
+ * Returns the bytes written; it stops early (short write) at a folio it would have to wait on
+ * for stable writes, where the kernel would sleep.
+ */
+export function generic_perform_write(w: World, inode: Inode, pos: number, i: iov_iter): number {
+  let written = 0;
+  while (i.count) {
+    const index = Math.floor(pos / PAGE_SIZE);
+    const offset = pos % PAGE_SIZE;
+    const folio = filemap_get_folio(w, inode, index);
+    if (folio_must_wait_stable(w, inode, folio)) break;
+    const n = copy_page_from_iter_atomic(w, folio, offset, Math.min(PAGE_SIZE - offset, i.count), i);
+    if (!n) break;
+    folio_mark_dirty(w, folio);
+    pos += n;
+    written += n;
+    if (pos > inode.i_size) inode.i_size = pos;
+  }
+  return written;
+}
+
+/** filemap_read(): copy from the page cache up to i_size into the iterator. */
+export function filemap_read(w: World, inode: Inode, pos: number, i: iov_iter): number {
+  let done = 0;
+  while (i.count && pos < inode.i_size) {
+    const folio = filemap_get_folio(w, inode, Math.floor(pos / PAGE_SIZE));
+    const offset = pos % PAGE_SIZE;
+    const n = copy_page_to_iter(w, folio, offset, Math.min(PAGE_SIZE - offset, i.count, inode.i_size - pos), i);
+    if (!n) break;
+    pos += n;
+    done += n;
+  }
+  return done;
+}

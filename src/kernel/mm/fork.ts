@@ -1,0 +1,72 @@
+// kernel/fork.c (dup_mmap) and mm/memory.c (copy_page_range, copy_present_pte,
+// copy_present_page): the child's address space. Anonymous pages are shared copy-on-write,
+// except that a possibly pinned exclusive page of an mm that ever pinned is copied for the
+// child at once (70e806e4e645), so the pinner keeps the page its pins refer to.
+import { PAGE_SIZE } from "../include/page.js";
+import type { World } from "../world.js";
+import { folio_maybe_dma_pinned, folio_test, page_folio } from "./folio.js";
+import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, ZERO_PFN } from "./mem_map.js";
+import { set_pte } from "./memory.js";
+import { mm_alloc } from "./mmap.js";
+import type { Mm, Pte, Vma } from "./mm_types.js";
+import { is_cow_mapping, MMF_HAS_PINNED, mm_flag, VM_SHARED, VM_WRITE } from "./mm_types.js";
+import { page_add_rmap } from "./rmap.js";
+
+/** folio_needs_cow_for_dma(): only meaningful while fork holds write_protect_seq. */
+const folio_needs_cow_for_dma = (w: World, src: Mm, folio: number): boolean =>
+  mm_flag(src, MMF_HAS_PINNED) && folio_maybe_dma_pinned(w, folio);
+
+/** vma_needs_copy(): VMAs without anonymous pages are faulted in lazily by the child. */
+const vma_needs_copy = (vma: Vma): boolean => vma.anon_vma;
+
+/** copy_present_page(): the child gets its own exclusive copy; the parent PTE stays as it was. */
+function copy_present_page(w: World, dst: Mm, vma: Vma, addr: number, src_pte: Pte): void {
+  const copy = alloc_pages(w.mem, 0, PG_anon | PG_anon_exclusive | PG_lru);
+  w.mem.mapcount[copy] = 1;
+  w.mem.data.write(copy).set(w.mem.data.read(src_pte.pfn));
+  set_pte(dst, addr, { pfn: copy, write: (vma.vm_flags & VM_WRITE) !== 0, dirty: true });
+}
+
+/** copy_present_pte() */
+function copy_present_pte(w: World, src: Mm, dst: Mm, vma: Vma, addr: number, pte: Pte): void {
+  const page = pte.pfn;
+  if (page === ZERO_PFN) {
+    set_pte(dst, addr, pte);
+    return;
+  }
+  const folio = page_folio(w, page);
+  if (folio_test(w, folio, PG_anon)) {
+    // folio_try_dup_anon_rmap_pte(): -EBUSY for a maybe-pinned exclusive page.
+    if ((w.mem.flags[page] & PG_anon_exclusive) && folio_needs_cow_for_dma(w, src, folio)) {
+      copy_present_page(w, dst, vma, addr, pte);
+      return;
+    }
+    w.mem.flags[page] &= ~PG_anon_exclusive;
+  }
+  page_add_rmap(w, page);
+  let write = pte.write;
+  if (is_cow_mapping(vma.vm_flags) && write) {
+    set_pte(src, addr, { ...pte, write: false }); // ptep_set_wrprotect() on the parent
+    write = false;
+  }
+  // The child's PTE: clean for shared mappings, old; R/O where the parent's was made R/O.
+  set_pte(dst, addr, { pfn: page, write, dirty: vma.vm_flags & VM_SHARED ? false : pte.dirty });
+}
+
+/** fork(): duplicate parent's address space; returns the child's mm index. */
+export function fork_mm(w: World, parent: number): number {
+  const child = mm_alloc(w);
+  const src = w.mms[parent];
+  const dst = w.mms[child];
+  dst.mmap_base = src.mmap_base;
+  for (const vma of src.vmas) {
+    if (vma.dontcopy) continue;
+    dst.vmas.push({ ...vma });
+    if (!vma_needs_copy(vma)) continue;
+    for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) {
+      const pte = src.ptes.get(addr / PAGE_SIZE);
+      if (pte) copy_present_pte(w, src, dst, vma, addr, pte);
+    }
+  }
+  return child;
+}
