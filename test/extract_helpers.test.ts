@@ -254,7 +254,9 @@ describe("netfs_extract_user_iter", () => {
     const r = netfs_extract_user_iter(w, orig, 2 * P, 0);
     expect(r.ret).toBe(-EFAULT);
     expect(r.iter).toBeNull();
-    expect(w.vmstat.nr_foll_pin_acquired).toBe(w.vmstat.nr_foll_pin_released);
+    expect(r.bvec).toEqual([]);
+    expect(w.vmstat).toEqual({ nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 });
+    expect(w.events).toEqual([]);
   });
 
   it("a failure after some pages were extracted gives a short BVEC over those pages", () => {

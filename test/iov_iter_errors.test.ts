@@ -598,3 +598,31 @@ describe("use after free", () => {
     expect(read_user(w, mm, addr, P).every((b) => b === 0x5a)).toBe(true);
   });
 });
+
+describe("maxpages 0 (want_pages_array)", () => {
+  it("warns and gives -ENOMEM without moving a KVEC, XARRAY, FOLIOQ or user iterator", async () => {
+    const k = await import("../src/kernel/index.js");
+    const w = k.boot();
+    w.current = k.mm_alloc(w);
+    const ubuf = k.mmap_anon(w, w.mms[w.current], 2 * k.PAGE_SIZE, k.PROT_READ | k.PROT_WRITE);
+    const kbuf = k.vmalloc(w, 2 * k.PAGE_SIZE);
+    const pages = [0, 1].map(() => k.alloc_pages(w.mem, 0));
+    const xa = k.xa_init();
+    pages.forEach((p, i) => k.xa_store(xa, i, { folio: p, order: 0 }));
+    const iters = [
+      k.iov_iter_kvec(w, k.ITER_DEST, [{ iov_base: kbuf + 100, iov_len: 5000 }], 1, 5000),
+      k.iov_iter_xarray(w, k.ITER_DEST, xa, 100, 5000)!,
+      k.iov_iter_folio_queue(w, k.ITER_DEST, k.folioq_from(pages.map((folio) => ({ folio, order: 0 }))), 0, 100, 5000)!,
+      k.iov_iter_ubuf(w, k.ITER_DEST, ubuf + 100, 5000),
+    ];
+    for (const it of iters) {
+      const before = { ...it };
+      w.events.length = 0;
+      const r = k.iov_iter_extract_pages(w, it, null, 5000, 0, 0);
+      expect(r.ret).toBe(-k.ENOMEM);
+      expect(w.events.map((e) => e.fn)).toEqual(["want_pages_array"]);
+      expect({ ...it }).toEqual(before);
+    }
+    expect(w.vmstat.nr_foll_pin_acquired).toBe(0);
+  });
+});

@@ -1,11 +1,15 @@
 // The simulated machine: one plain value holding every piece of kernel state, so that the
 // engines can clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere.
+import type { BlockState } from "./block/blk_state.js";
+import { clone_block_state, empty_block_state } from "./block/blk_state.js";
 import type { Inode } from "./fs/inode.js";
 import { clone_inode } from "./fs/inode.js";
 import type { pipe_inode_info } from "./fs/pipe.js";
 import { clone_pipe } from "./fs/pipe.js";
 import type { KernelEvent } from "./include/bug.js";
 import { MemMap } from "./mm/mem_map.js";
+import type { SwapState } from "./mm/swapfile.js";
+import { clone_swap_state, empty_swap_state } from "./mm/swapfile.js";
 import type { Mm } from "./mm/mm_types.js";
 import { clone_mm } from "./mm/mm_types.js";
 import type { KernelVm } from "./mm/vmalloc.js";
@@ -30,6 +34,10 @@ export interface World {
   /** Pipes, by index. */
   pipes: pipe_inode_info[];
   vmstat: VmStat;
+  /** The swap device and the swap cache. */
+  swap: SwapState;
+  /** The block layer: bios, the simulated device's queue, deferred work, DIO requests, aio completions. */
+  block: BlockState;
   events: KernelEvent[];
 }
 
@@ -42,6 +50,8 @@ export function boot(): World {
     inodes: [],
     pipes: [],
     vmstat: { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
+    swap: empty_swap_state(),
+    block: empty_block_state(),
     events: [],
   };
 }
@@ -56,6 +66,8 @@ export function clone_world(w: World): World {
     inodes: w.inodes.map(clone_inode),
     pipes: w.pipes.map(clone_pipe),
     vmstat: { ...w.vmstat },
+    swap: clone_swap_state(w.swap),
+    block: clone_block_state(w.block),
     events: w.events.slice(),
   };
 }

@@ -1,7 +1,8 @@
 // kernel/fork.c (dup_mmap) and mm/memory.c (copy_page_range, copy_present_pte,
 // copy_present_page): the child's address space. Anonymous pages are shared copy-on-write,
 // except that a possibly pinned exclusive page of an mm that ever pinned is copied for the
-// child at once (70e806e4e645), so the pinner keeps the page its pins refer to.
+// child at once (70e806e4e645), so the pinner keeps the page its pins refer to. Swap entries
+// are shared by both and lose their exclusive bit.
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { folio_maybe_dma_pinned, folio_test, page_folio } from "./folio.js";
@@ -11,6 +12,8 @@ import { mm_alloc } from "./mmap.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import { is_cow_mapping, MMF_HAS_PINNED, mm_flag, VM_SHARED, VM_WRITE } from "./mm_types.js";
 import { page_add_rmap } from "./rmap.js";
+import type { SwapPte } from "./swapfile.js";
+import { swap_duplicate } from "./swapfile.js";
 
 /** folio_needs_cow_for_dma(): only meaningful while fork holds write_protect_seq. */
 const folio_needs_cow_for_dma = (w: World, src: Mm, folio: number): boolean =>
@@ -53,6 +56,14 @@ function copy_present_pte(w: World, src: Mm, dst: Mm, vma: Vma, addr: number, pt
   set_pte(dst, addr, { pfn: page, write, dirty: vma.vm_flags & VM_SHARED ? false : pte.dirty });
 }
 
+/** copy_nonpresent_pte() for a swap entry: both PTEs share the slot, neither is exclusive any more. */
+function copy_swap_pte(w: World, src: Mm, dst: Mm, addr: number, swp: SwapPte): void {
+  swap_duplicate(w, swp.slot);
+  const shared = { slot: swp.slot, exclusive: false };
+  src.swap.set(addr / PAGE_SIZE, shared);
+  dst.swap.set(addr / PAGE_SIZE, shared);
+}
+
 /** fork(): duplicate parent's address space; returns the child's mm index. */
 export function fork_mm(w: World, parent: number): number {
   const child = mm_alloc(w);
@@ -66,6 +77,8 @@ export function fork_mm(w: World, parent: number): number {
     for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) {
       const pte = src.ptes.get(addr / PAGE_SIZE);
       if (pte) copy_present_pte(w, src, dst, vma, addr, pte);
+      const swp = src.swap.get(addr / PAGE_SIZE);
+      if (swp) copy_swap_pte(w, src, dst, addr, swp);
     }
   }
   return child;

@@ -244,3 +244,8 @@ export function get_user_pages(w: World, start: number, nr_pages: number, gup_fl
   if (flags < 0) return -EINVAL;
   return mm ? __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages ?? []) : -EFAULT;
 }
+
+/** unpin_user_folio(): drop npages pins of one folio in one go. */
+export function unpin_user_folio(w: World, folio: number, npages: number): void {
+  gup_put_folio(w, folio, npages, FOLL_PIN);
+}

@@ -11,6 +11,8 @@ import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, PG_swapcache, ZERO_PFN
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import { find_vma, linear_page_index, VM_SHARED, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { page_add_rmap, page_remove_rmap } from "./rmap.js";
+import type { SwapPte } from "./swapfile.js";
+import { folio_free_swap, free_swap_and_cache, free_swap_cache, swap_free } from "./swapfile.js";
 
 export const FAULT_FLAG_WRITE = 1 << 0;
 export const FAULT_FLAG_UNSHARE = 1 << 10;
@@ -27,11 +29,21 @@ export function set_pte(mm: Mm, addr: number, pte: Pte): void {
 
 /** zap one PTE: the mapping goes; a dirty PTE passes its dirty bit to a file folio. */
 export function zap_pte(w: World, mm: Mm, addr: number): void {
+  const swp = mm.swap.get(vpn(addr));
+  if (swp) {
+    mm.swap.delete(vpn(addr));
+    free_swap_and_cache(w, swp.slot); // zap_nonpresent_ptes()
+  }
   const pte = follow_pte(mm, addr);
   if (!pte) return;
   mm.ptes.delete(vpn(addr));
   if (pte.dirty && pte.pfn !== ZERO_PFN && !folio_test(w, page_folio(w, pte.pfn), PG_anon)) folio_mark_dirty(w, page_folio(w, pte.pfn));
+  const folio = page_folio(w, pte.pfn);
+  const swapcache = pte.pfn !== ZERO_PFN && folio_test(w, folio, PG_swapcache); // the cache's reference keeps it alive
   page_remove_rmap(w, pte.pfn);
+  // The zapped page's reference goes in tlb_batch_pages_flush() (mm/mmu_gather.c) through
+  // free_pages_and_swap_cache() -> free_swap_cache() (mm/swap_state.c).
+  if (swapcache) free_swap_cache(w, folio);
 }
 
 /** A new exclusive anonymous page mapped in vma; the mapping holds its one reference. */
@@ -50,25 +62,37 @@ function wp_page_copy(w: World, mm: Mm, vma: Vma, addr: number, old: number, wri
   const copy = new_anon_page(w, vma);
   if (old !== ZERO_PFN) w.mem.data.write(copy).set(w.mem.data.read(old));
   set_pte(mm, addr, { pfn: copy, write: mkwrite(vma, write), dirty: write });
+  const folio = page_folio(w, old);
+  const swapcache = old !== ZERO_PFN && folio_test(w, folio, PG_swapcache); // the cache's reference keeps it alive
   page_remove_rmap(w, old);
+  // mm/memory.c wp_page_copy(): "if (page_copied) free_swap_cache(old_folio);" before the put.
+  if (swapcache) free_swap_cache(w, folio);
+}
+
+/**
+ * __wp_can_reuse_large_anon_folio() (mm/memory.c, 1da190f4d0a6 "mm: Copy-on-Write (COW) reuse
+ * support for PTE-mapped THP"): not when at most one page is mapped; not when the folio may be
+ * mapped by another mm (FOLIO_MM_IDS_SHARED_BIT, counted exactly here: the kernel's two mm-id
+ * slots are exact for up to two mms); otherwise only if every reference is a mapping.
+ */
+function wp_can_reuse_large_anon_folio(w: World, mm: Mm, folio: number): boolean {
+  const nr = folio_nr_pages(w, folio);
+  let large_mapcount = 0;
+  for (let k = 0; k < nr; k++) large_mapcount += w.mem.mapcount[folio + k];
+  if (large_mapcount <= 1) return false;
+  let in_mm = 0;
+  for (const pte of mm.ptes.values()) if (pte.pfn >= folio && pte.pfn < folio + nr) in_mm++;
+  if (in_mm !== large_mapcount) return false;
+  return large_mapcount === folio_ref_count(w, folio);
 }
 
 /** wp_can_reuse_anon_folio(): may a possibly shared anonymous folio be reused in place? */
-function wp_can_reuse_anon_folio(w: World, folio: number): boolean {
-  if (folio_nr_pages(w, folio) > 1) {
-    // Large folio: only if every reference is a mapping from this one mm (the 2025 rule, simplified).
-    let mapped = 0;
-    for (let k = 0; k < folio_nr_pages(w, folio); k++) mapped += w.mem.mapcount[folio + k];
-    return mapped === folio_ref_count(w, folio);
-  }
+function wp_can_reuse_anon_folio(w: World, mm: Mm, folio: number): boolean {
+  if (folio_nr_pages(w, folio) > 1) return wp_can_reuse_large_anon_folio(w, mm, folio);
   const swapcache = folio_test(w, folio, PG_swapcache) ? 1 : 0;
   if (folio_ref_count(w, folio) > 3) return false;
   if (folio_ref_count(w, folio) > 1 + swapcache) return false;
-  if (swapcache) {
-    // folio_free_swap(): drop it from the swap cache (swap slots are not modelled further).
-    w.mem.flags[folio] &= ~PG_swapcache;
-    w.mem.refcount[folio] -= 1;
-  }
+  if (swapcache) folio_free_swap(w, folio); // fails while a swap PTE still names the slot
   return folio_ref_count(w, folio) === 1;
 }
 
@@ -84,7 +108,7 @@ function do_wp_page(w: World, mm: Mm, vma: Vma, addr: number, pte: Pte, write: b
   }
   const folio = page_folio(w, page);
   if (page !== ZERO_PFN && folio_test(w, folio, PG_anon)) {
-    if (!(w.mem.flags[page] & PG_anon_exclusive) && !wp_can_reuse_anon_folio(w, folio)) {
+    if (!(w.mem.flags[page] & PG_anon_exclusive) && !wp_can_reuse_anon_folio(w, mm, folio)) {
       wp_page_copy(w, mm, vma, addr, page, write);
       return;
     }
@@ -120,12 +144,77 @@ function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): voi
   set_pte(mm, addr, { pfn: folio, write: writable, dirty: false });
 }
 
+/**
+ * do_anonymous_page() for a write fault where alloc_anon_folio() picks an mTHP order (the THP
+ * setting "always" for that size; mm/memory.c): one large folio for the naturally aligned range
+ * around addr, mapped by one PTE per page with set_ptes(), each PTE holding its own folio
+ * reference (folio_ref_add(folio, nr_pages - 1)) and its page's mapcount, every page
+ * AnonExclusive (folio_add_new_anon_rmap(RMAP_EXCLUSIVE)). Falls back to an order-0 fault, as
+ * alloc_anon_folio() does, when the range leaves the VMA or a PTE in it is already populated.
+ * 0, or VM_FAULT_SIGSEGV when no VMA covers addr.
+ */
+export function do_anonymous_folio(w: World, mm: Mm, addr: number, order: number): number {
+  const vma = find_vma(mm, addr);
+  if (!vma) return VM_FAULT_SIGSEGV;
+  const nr = 1 << order;
+  const start = addr - (addr % (nr * PAGE_SIZE));
+  let suitable = order > 0 && vma_is_anonymous(vma) && start >= vma.vm_start && start + nr * PAGE_SIZE <= vma.vm_end;
+  for (let k = 0; suitable && k < nr; k++) suitable = !follow_pte(mm, start + k * PAGE_SIZE); // pte_range_none()
+  if (!suitable) return handle_mm_fault(w, mm, addr, FAULT_FLAG_WRITE);
+  const folio = alloc_pages(w.mem, order, PG_anon | PG_anon_exclusive | PG_lru);
+  w.mem.refcount[folio] = nr;
+  for (let k = 0; k < nr; k++) {
+    w.mem.flags[folio + k] |= PG_anon_exclusive;
+    w.mem.mapcount[folio + k] = 1;
+    set_pte(mm, start + k * PAGE_SIZE, { pfn: folio + k, write: mkwrite(vma, true), dirty: true });
+  }
+  vma.anon_vma = true;
+  return 0;
+}
+
+/**
+ * do_swap_page(): bring a swapped-out page back, from the swap cache or from the device. It is
+ * mapped exclusive (and writable in a VM_WRITE mapping) when the swap PTE said exclusive or the
+ * folio has no other reference; otherwise R/O and shared, for do_wp_page() to sort out.
+ */
+function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, write: boolean): void {
+  let folio = w.swap.cache.get(entry.slot);
+  if (folio === undefined) {
+    folio = alloc_pages(w.mem, 0, PG_anon | PG_lru);
+    const bytes = w.swap.slots.get(entry.slot)!.bytes;
+    if (bytes) w.mem.data.write(folio).set(bytes);
+    w.swap.cache.set(entry.slot, folio);
+    w.mem.flags[folio] |= PG_swapcache;
+    w.mem.index[folio] = entry.slot;
+    w.mem.refcount[folio] += 1; // the swap cache's reference; the allocation's becomes the mapping's
+  } else {
+    w.mem.refcount[folio] += 1; // the mapping's
+  }
+  mm.swap.delete(vpn(addr));
+  let exclusive = entry.exclusive;
+  swap_free(w, entry.slot);
+  // should_try_to_free_swap(): a write fault with no other references frees the slot now.
+  if (write && folio_test(w, folio, PG_swapcache) && folio_ref_count(w, folio) === 2) folio_free_swap(w, folio);
+  w.mem.mapcount[folio] += 1;
+  if (exclusive || folio_ref_count(w, folio) === 1) {
+    exclusive = true;
+    w.mem.flags[folio] |= PG_anon_exclusive;
+  }
+  set_pte(mm, addr, { pfn: folio, write: exclusive && mkwrite(vma, true), dirty: write && exclusive });
+  if (write && !exclusive) do_wp_page(w, mm, vma, addr, follow_pte(mm, addr)!, true);
+}
+
 /** handle_mm_fault(): 0, or VM_FAULT_SIGSEGV when no VMA covers addr. */
 export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): number {
   const vma = find_vma(mm, addr);
   if (!vma) return VM_FAULT_SIGSEGV;
   const write = (flags & FAULT_FLAG_WRITE) !== 0;
   const pte = follow_pte(mm, addr);
+  const swp = mm.swap.get(vpn(addr));
+  if (!pte && swp) {
+    do_swap_page(w, mm, vma, addr, swp, write);
+    return 0;
+  }
   if (!pte) {
     if (!vma_is_anonymous(vma)) do_fault(w, mm, vma, addr, write);
     else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: true });

@@ -1,5 +1,7 @@
 // include/linux/mm_types.h: mm_struct, vm_area_struct and the PTE bits the simulation keeps
 // (include/linux/mm.h for VM_* flags, include/linux/sched/coredump.h for MMF_* bits).
+import type { SwapPte } from "./swapfile.js";
+
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
@@ -47,6 +49,8 @@ export interface Mm {
   vmas: Vma[];
   /** Page table: virtual page number -> present PTE. */
   ptes: Map<number, Pte>;
+  /** Page table: virtual page number -> swap PTE (non-present, naming a swap slot). */
+  swap: Map<number, SwapPte>;
   /** mm->flags bits (MMF_*). */
   flags: number;
   /** Where the next mmap without a hint goes. */
@@ -54,7 +58,7 @@ export interface Mm {
 }
 
 export function clone_mm(mm: Mm): Mm {
-  return { ...mm, vmas: mm.vmas.map((v) => ({ ...v })), ptes: new Map(mm.ptes) };
+  return { ...mm, vmas: mm.vmas.map((v) => ({ ...v })), ptes: new Map(mm.ptes), swap: new Map(mm.swap) };
 }
 
 export const mm_flag = (mm: Mm, bit: number): boolean => ((mm.flags >>> bit) & 1) === 1;

@@ -18,7 +18,7 @@ export const MAP_PRIVATE = 0x02;
 /** mm_alloc(): a new, empty address space; returns its index in w.mms. */
 export function mm_alloc(w: World): number {
   const id = w.mms.length;
-  w.mms.push({ id, vmas: [], ptes: new Map(), flags: 0, mmap_base: 0x7f0000000000 });
+  w.mms.push({ id, vmas: [], ptes: new Map(), swap: new Map(), flags: 0, mmap_base: 0x7f0000000000 });
   return id;
 }
 
@@ -100,6 +100,13 @@ export function mprotect(w: World, mm: Mm, addr: number, len: number, prot: numb
       set_pte(mm, a, { ...pte, write });
     }
   }
+  return 0;
+}
+
+/** madvise(MADV_DONTNEED) (mm/madvise.c madvise_dontneed_single_vma()): zap the range's PTEs; the VMAs stay. */
+export function madvise_dontneed(w: World, mm: Mm, addr: number, len: number): number {
+  if (addr % PAGE_SIZE) return -EINVAL;
+  for (let a = addr; a < addr + page_up(len); a += PAGE_SIZE) zap_pte(w, mm, a);
   return 0;
 }
 

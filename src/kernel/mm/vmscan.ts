@@ -1,19 +1,59 @@
-// mm/vmscan.c shrink_folio_list() for one page-cache folio: unmap it, then free it unless it
-// is under writeback, dirty, maybe pinned (skipped since "mm: do not reclaim private data from
-// pinned page", 2023) or held by references other than the page cache's.
+// mm/vmscan.c shrink_folio_list() for one folio, and mm/rmap.c try_to_unmap(). A page-cache
+// folio is unmapped and freed unless it is under writeback, dirty, maybe pinned (skipped since
+// "mm: do not reclaim private data from pinned page", 2023) or otherwise referenced. An
+// anonymous folio goes out through the swap cache: a maybe-pinned one is never added to it
+// (feb889fb40fa), and an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
 import { xa_erase } from "../lib/xarray.js";
 import type { World } from "../world.js";
-import { folio_maybe_dma_pinned, folio_put, folio_ref_count, folio_test } from "./folio.js";
-import { PG_anon, PG_dirty, PG_writeback } from "./mem_map.js";
-import { zap_pte } from "./memory.js";
-import { rmap_walk } from "./rmap.js";
+import type { Mm } from "./mm_types.js";
+import { folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_put, folio_ref_count, folio_test, page_folio } from "./folio.js";
+import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
+import { follow_pte, zap_pte } from "./memory.js";
+import { page_remove_rmap, rmap_walk } from "./rmap.js";
+import { add_to_swap, delete_from_swap_cache, swap_duplicate } from "./swapfile.js";
 
-export type ReclaimResult = "reclaimed" | "writeback" | "pinned" | "dirty" | "referenced" | "anon";
+export type ReclaimResult = "reclaimed" | "writeback" | "pinned" | "dirty" | "referenced" | "mapped";
+
+/**
+ * try_to_unmap() of an anonymous folio: each PTE becomes a swap PTE. folio_try_share_anon_rmap_pte()
+ * refuses (-EBUSY) for an exclusive page that may be pinned: that PTE stays and unmapping stops.
+ */
+function try_to_unmap_anon(w: World, folio: number): boolean {
+  const slot = w.mem.index[folio];
+  for (const { mm, vpn, pte } of rmap_walk(w, folio)) {
+    const exclusive = (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0;
+    if (exclusive && folio_maybe_dma_pinned(w, folio)) return false;
+    w.mem.flags[pte.pfn] &= ~PG_anon_exclusive;
+    if (pte.dirty) folio_mark_dirty(w, folio);
+    mm.ptes.delete(vpn);
+    mm.swap.set(vpn, { slot, exclusive });
+    swap_duplicate(w, slot);
+    page_remove_rmap(w, pte.pfn);
+  }
+  return true;
+}
+
+function shrink_anon_folio(w: World, folio: number): ReclaimResult {
+  if (!folio_test(w, folio, PG_swapcache)) {
+    if (folio_maybe_dma_pinned(w, folio)) return "pinned";
+    add_to_swap(w, folio);
+    folio_mark_dirty(w, folio); // a new swap slot holds nothing yet
+  }
+  if (!try_to_unmap_anon(w, folio)) return "pinned";
+  if (folio_maybe_dma_pinned(w, folio)) return "pinned";
+  if (folio_test(w, folio, PG_dirty)) {
+    // pageout() -> swap_writepage(): synchronous here.
+    w.swap.slots.get(w.mem.index[folio])!.bytes = w.mem.data.read(folio).slice();
+    w.mem.flags[folio] &= ~PG_dirty;
+  }
+  if (folio_ref_count(w, folio) !== 1) return "referenced";
+  delete_from_swap_cache(w, folio);
+  return "reclaimed";
+}
 
 export function shrink_folio(w: World, folio: number): ReclaimResult {
-  // Anonymous memory needs swap, which the simulation does not model yet.
-  if (folio_test(w, folio, PG_anon)) return "anon";
   if (folio_test(w, folio, PG_writeback)) return "writeback";
+  if (folio_test(w, folio, PG_anon)) return folio_nr_pages(w, folio) > 1 ? "mapped" : shrink_anon_folio(w, folio);
   for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * 4096); // try_to_unmap()
   if (folio_maybe_dma_pinned(w, folio)) return "pinned";
   if (folio_test(w, folio, PG_dirty)) return "dirty";
@@ -22,4 +62,14 @@ export function shrink_folio(w: World, folio: number): ReclaimResult {
   xa_erase(w.inodes[w.mem.mapping[folio]].i_pages, w.mem.index[folio]);
   folio_put(w, folio);
   return "reclaimed";
+}
+
+/** madvise(MADV_PAGEOUT): reclaim the folios mapped in the range; what each attempt gave. */
+export function madvise_pageout(w: World, mm: Mm, addr: number, len: number): ReclaimResult[] {
+  const out: ReclaimResult[] = [];
+  for (let a = addr; a < addr + len; a += 4096) {
+    const pte = follow_pte(mm, a);
+    if (pte && pte.pfn !== ZERO_PFN) out.push(shrink_folio(w, page_folio(w, pte.pfn)));
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 // bare page pointers with no reference and no pin, leaving their lifetime to the iterator's
 // creator. The iterator is advanced by what is returned.
 import { BUG, WARN } from "../../include/bug.js";
-import { EFAULT, EIO } from "../../include/errno.js";
+import { EFAULT, EIO, ENOMEM } from "../../include/errno.js";
 import { FOLL_NOFAULT, FOLL_PCI_P2PDMA, FOLL_WRITE } from "../../include/foll.js";
 import { MAX_RW_COUNT, PAGE_SIZE } from "../../include/page.js";
 import { pin_user_pages_fast } from "../../mm/gup.js";
@@ -32,7 +32,8 @@ function extract_folioq_pages(w: World, i: iov_iter, pages0: number[] | null, ma
       return { ret: -EIO, pages: pages0, offset0: undefined };
   }
   const offset0 = i.iov_offset % PAGE_SIZE;
-  const want = want_pages_array(pages0, maxsize, offset0, maxpages);
+  const want = want_pages_array(w, pages0, maxsize, offset0, maxpages);
+  if (!want.count) return { ret: -ENOMEM, pages: want.pages, offset0 };
   const p = want.pages;
   for (;;) {
     const folio = folioq_folio(folioq, slot);
@@ -63,7 +64,8 @@ function extract_folioq_pages(w: World, i: iov_iter, pages0: number[] | null, ma
 function extract_xarray_pages(w: World, i: iov_iter, pages0: number[] | null, maxsize: number, maxpages: number): PagesResult {
   const pos = i.xarray_start + i.iov_offset;
   const offset = pos % PAGE_SIZE;
-  const { count, pages } = want_pages_array(pages0, maxsize, offset, maxpages);
+  const { count, pages } = want_pages_array(w, pages0, maxsize, offset, maxpages);
+  if (!count) return { ret: -ENOMEM, pages, offset0: offset };
   let nr = 0;
   for (const [entry, index] of xas_walk_contiguous(i.xarray!, Math.floor(pos / PAGE_SIZE))) {
     if (xa_is_value(entry)) {
@@ -82,7 +84,7 @@ function extract_xarray_pages(w: World, i: iov_iter, pages0: number[] | null, ma
 }
 
 /** Multi-bvec walk: single-page pieces, continued across bvecs only while virtually contiguous. */
-function extract_bvec_pages(i: iov_iter, pages0: number[] | null, maxsize: number, maxpages: number): PagesResult {
+function extract_bvec_pages(w: World, i: iov_iter, pages0: number[] | null, maxsize: number, maxpages: number): PagesResult {
   let skip = i.iov_offset;
   let size = 0;
   let k = 0;
@@ -95,8 +97,9 @@ function extract_bvec_pages(i: iov_iter, pages0: number[] | null, maxsize: numbe
     skip = 0;
   }
   const bi: bvec_iter = { bi_idx: 0, bi_size: maxsize, bi_bvec_done: skip };
-  // [obs] the array is sized from the offset into the bvec (skip), not the offset into the page.
-  const want = want_pages_array(pages0, maxsize, skip, maxpages);
+  // [obs] the array is sized from the offset into the bvec (skip), not the offset into the page,
+  // and a count of 0 is not checked: the first page is stored anyway.
+  const want = want_pages_array(w, pages0, maxsize, skip, maxpages);
   const cur = i.bvec.slice(i.seg);
   while (bi.bi_size && bi.bi_idx < i.nr_segs) {
     const bv = bvec_iter_bvec(cur, bi);
@@ -131,7 +134,8 @@ function extract_kvec_pages(w: World, i: iov_iter, pages0: number[] | null, maxs
   }
   let kaddr = i.__iov[i.seg].iov_base + skip;
   const offset = kaddr % PAGE_SIZE;
-  const want = want_pages_array(pages0, size, offset, maxpages);
+  const want = want_pages_array(w, pages0, size, offset, maxpages);
+  if (!want.count) return { ret: -ENOMEM, pages: want.pages, offset0: offset };
   kaddr -= offset;
   for (let k = 0; k < want.count; k++, kaddr += PAGE_SIZE)
     want.pages[k] = is_vmalloc_or_module_addr(kaddr) ? vmalloc_to_page(w, kaddr) : virt_to_page(kaddr);
@@ -148,7 +152,8 @@ function extract_user_pages(w: World, i: iov_iter, pages0: number[] | null, maxs
   const seg = first_iovec_segment(w, i, maxsize);
   if (!seg) return { ret: -EFAULT, pages: pages0, offset0: undefined };
   const offset = seg.addr % PAGE_SIZE;
-  const { count, pages } = want_pages_array(pages0, seg.size, offset, maxpages);
+  const { count, pages } = want_pages_array(w, pages0, seg.size, offset, maxpages);
+  if (!count) return { ret: -ENOMEM, pages, offset0: offset };
   const res = pin_user_pages_fast(w, seg.addr - offset, count, gup_flags, pages);
   if (res <= 0) return { ret: res, pages, offset0: offset };
   maxsize = Math.min(seg.size, res * PAGE_SIZE - offset);
@@ -168,7 +173,7 @@ export function iov_iter_extract_pages(
   if (user_backed_iter(i)) return extract_user_pages(w, i, pages, maxsize, maxpages, extraction_flags);
   switch (i.iter_type) {
     case ITER_KVEC: return extract_kvec_pages(w, i, pages, maxsize, maxpages);
-    case ITER_BVEC: return extract_bvec_pages(i, pages, maxsize, maxpages);
+    case ITER_BVEC: return extract_bvec_pages(w, i, pages, maxsize, maxpages);
     case ITER_FOLIOQ: return extract_folioq_pages(w, i, pages, maxsize, maxpages);
     case ITER_XARRAY: return extract_xarray_pages(w, i, pages, maxsize, maxpages);
     default: return { ret: -EFAULT, pages, offset0: undefined };

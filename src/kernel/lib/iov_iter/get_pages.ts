@@ -2,7 +2,7 @@
 // page getters. User pages come back with FOLL_GET references (never pins); BVEC, FOLIOQ and
 // XARRAY pages with a folio reference each (none for slab pages); KVEC and DISCARD are -EFAULT.
 import { BUG, WARN } from "../../include/bug.js";
-import { EFAULT, EIO } from "../../include/errno.js";
+import { EFAULT, EIO, ENOMEM } from "../../include/errno.js";
 import { FOLL_NOFAULT, FOLL_WRITE } from "../../include/foll.js";
 import { DIV_ROUND_UP, MAX_RW_COUNT, PAGE_SIZE } from "../../include/page.js";
 import { folio_get, folio_test_slab, get_page, page_folio } from "../../mm/folio.js";
@@ -29,11 +29,13 @@ export interface PagesResult {
 
 /**
  * want_pages_array(): how many entries this call may fill, allocating the array when the caller
- * passed none. The simulation's allocations do not fail.
+ * passed none. The simulation's allocations do not fail. A count of 0 (maxpages 0) WARNs; the
+ * callers then return -ENOMEM.
  */
-export function want_pages_array(pages: number[] | null, size: number, start: number, maxpages: number): { count: number; pages: number[] } {
+export function want_pages_array(w: World, pages: number[] | null, size: number, start: number, maxpages: number): { count: number; pages: number[] } {
   let count = DIV_ROUND_UP(size + start, PAGE_SIZE);
   if (count > maxpages) count = maxpages;
+  if (!count) WARN(w, "want_pages_array", "!count (caller should have prevented that)");
   return { count, pages: pages ?? new Array<number>(count).fill(-1) };
 }
 
@@ -65,7 +67,8 @@ function iter_folioq_get_pages(w: World, iter: iov_iter, pages0: number[] | null
     if (iov_offset !== 0 && WARN(w, "iter_folioq_get_pages", "iov_offset != 0 past the end of a queue segment"))
       return { ret: -EIO, pages: pages0, offset0: undefined };
   }
-  const want = want_pages_array(pages0, maxsize, iov_offset % PAGE_SIZE, maxpages);
+  const want = want_pages_array(w, pages0, maxsize, iov_offset % PAGE_SIZE, maxpages);
+  if (!want.count) return { ret: -ENOMEM, pages: want.pages, offset0: undefined };
   maxpages = want.count;
   const pages = want.pages;
   const offset0 = iov_offset % PAGE_SIZE;
@@ -104,7 +107,8 @@ function iter_folioq_get_pages(w: World, iter: iov_iter, pages0: number[] | null
 function iter_xarray_get_pages(w: World, i: iov_iter, pages0: number[] | null, maxsize: number, maxpages: number): PagesResult {
   const pos = i.xarray_start + i.iov_offset;
   const offset = pos % PAGE_SIZE;
-  const { count, pages } = want_pages_array(pages0, maxsize, offset, maxpages);
+  const { count, pages } = want_pages_array(w, pages0, maxsize, offset, maxpages);
+  if (!count) return { ret: -ENOMEM, pages, offset0: offset };
   let nr = 0;
   for (const [entry, index] of xas_walk_contiguous(i.xarray!, Math.floor(pos / PAGE_SIZE))) {
     if (nr === count) break;
@@ -134,7 +138,8 @@ function __iov_iter_get_pages_alloc(w: World, i: iov_iter, pages0: number[] | nu
     const seg = first_iovec_segment(w, i, maxsize);
     if (!seg) return { ret: -EFAULT, pages: pages0, offset0: undefined };
     const start = seg.addr % PAGE_SIZE;
-    const { count, pages } = want_pages_array(pages0, seg.size, start, maxpages);
+    const { count, pages } = want_pages_array(w, pages0, seg.size, start, maxpages);
+    if (!count) return { ret: -ENOMEM, pages, offset0: start };
     const res = get_user_pages_fast(w, seg.addr - start, count, gup_flags, pages);
     if (res <= 0) return { ret: res, pages, offset0: start };
     maxsize = Math.min(seg.size, res * PAGE_SIZE - start);
@@ -147,7 +152,8 @@ function __iov_iter_get_pages_alloc(w: World, i: iov_iter, pages0: number[] | nu
     maxsize = Math.min(maxsize, bv.bv_len - i.iov_offset);
     const page = bv.bv_page + Math.floor(skip / PAGE_SIZE);
     const start = skip % PAGE_SIZE;
-    const { count, pages } = want_pages_array(pages0, maxsize, start, maxpages);
+    const { count, pages } = want_pages_array(w, pages0, maxsize, start, maxpages);
+    if (!count) return { ret: -ENOMEM, pages, offset0: start };
     for (let k = 0; k < count; k++) {
       pages[k] = page + k;
       // Since "lib/iov_iter: fix to increase non slab folio refcount" (2025): page k's own folio.

@@ -1,0 +1,151 @@
+// Page cache, writeback and reclaim against pins (kernel-semantics §7): writeback cleans and
+// write-protects a folio without looking at pins, so a pin holder's later writes reach the disk
+// only if the folio is dirtied again at unpin time; reclaim unmaps but skips maybe-pinned folios.
+import { describe, expect, it } from "vitest";
+import type { World } from "../src/kernel/index.js";
+import {
+  boot, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
+  folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_SHARED,
+  mm_alloc, mmap_file, page_address, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
+  shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
+} from "../src/kernel/index.js";
+
+function setup(stable_writes = false) {
+  const w = boot();
+  w.current = mm_alloc(w);
+  const mm = w.mms[w.current];
+  const ino = tmpfile(w, stable_writes);
+  fallocate(w, ino, 4096);
+  const addr = mmap_file(w, mm, ino, 4096, PROT_READ | PROT_WRITE, MAP_SHARED);
+  return { w, mm, ino, addr, inode: w.inodes[ino] };
+}
+
+const fill = (b: number) => new Uint8Array(4096).fill(b);
+const flags = (w: World, f: number) => w.mem.flags[f];
+
+describe("writeback", () => {
+  it("cleans and write-protects the folio; the next CPU write faults and re-dirties it", () => {
+    const { w, mm, addr, inode } = setup();
+    user_access(w, mm, addr, fill(1), true);
+    const folio = filemap_get_folio(w, inode, 0, false);
+    expect(flags(w, folio) & PG_dirty).toBeTruthy();
+    expect(follow_pte(mm, addr)).toMatchObject({ pfn: folio, write: true, dirty: true });
+
+    expect(folio_start_writeback(w, folio)).toBe(true);
+    expect(flags(w, folio) & PG_dirty).toBe(0);
+    expect(flags(w, folio) & PG_writeback).toBeTruthy();
+    expect(follow_pte(mm, addr)).toMatchObject({ write: false, dirty: false });
+
+    user_access(w, mm, addr, fill(2), true); // write fault: ->page_mkwrite re-dirties
+    expect(flags(w, folio) & PG_dirty).toBeTruthy();
+    folio_end_writeback(w, folio);
+    expect(inode.disk.get(0)![0]).toBe(2); // the device read the page when it finished
+    expect(folio_start_writeback(w, folio)).toBe(true);
+    folio_end_writeback(w, folio);
+    expect(w.events).toEqual([]);
+  });
+
+  it("a pin holder's write after writeback reaches the disk only if unpin re-dirties (W2)", () => {
+    for (const make_dirty of [true, false]) {
+      const { w, mm, addr, inode } = setup();
+      user_access(w, mm, addr, fill(1), true);
+      const pages = [-1];
+      expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
+      const folio = pages[0];
+      expect(folio_start_writeback(w, folio)).toBe(true);
+      folio_end_writeback(w, folio);
+      expect(inode.disk.get(0)![0]).toBe(1);
+
+      // DMA through the pin: no fault, no ->page_mkwrite, the folio stays clean.
+      kwrite(w, page_address(folio), fill(9));
+      expect(flags(w, folio) & PG_dirty).toBe(0);
+      unpin_user_pages_dirty_lock(w, pages, 1, make_dirty);
+
+      const again = folio_start_writeback(w, folio);
+      expect(again).toBe(make_dirty);
+      if (again) folio_end_writeback(w, folio);
+      // Reclaim then drops the clean folio; what the file holds is what reached the disk.
+      expect(shrink_folio(w, folio)).toBe("reclaimed");
+      const back = new Uint8Array(4096);
+      user_access(w, mm, addr, back, false);
+      expect(back[0]).toBe(make_dirty ? 9 : 1);
+    }
+  });
+
+  it("with stable writes, a buffered write stops at a folio under writeback", () => {
+    const { w, ino, inode } = setup(true);
+    const buf = kmalloc(w, 4096);
+    kwrite(w, buf, fill(5));
+    expect(file_write_iter(w, ino, iov_iter_kvec(w, ITER_SOURCE, [{ iov_base: buf, iov_len: 100 }], 1, 100), 0)).toBe(100);
+    const folio = filemap_get_folio(w, inode, 0, false);
+    folio_start_writeback(w, folio);
+    expect(file_write_iter(w, ino, iov_iter_kvec(w, ITER_SOURCE, [{ iov_base: buf, iov_len: 100 }], 1, 100), 0)).toBe(0);
+    folio_end_writeback(w, folio);
+    expect(file_write_iter(w, ino, iov_iter_kvec(w, ITER_SOURCE, [{ iov_base: buf, iov_len: 100 }], 1, 100), 0)).toBe(100);
+  });
+});
+
+describe("reclaim of page-cache folios", () => {
+  it("unmaps, then frees a clean folio that only the page cache holds", () => {
+    const { w, mm, addr, inode } = setup();
+    const b = new Uint8Array(1);
+    user_access(w, mm, addr, b, false);
+    const folio = filemap_get_folio(w, inode, 0, false);
+    expect(w.mem.refcount[folio]).toBe(2); // page cache + one mapping
+    expect(shrink_folio(w, folio)).toBe("reclaimed");
+    expect(follow_pte(mm, addr)).toBeUndefined();
+    expect(w.mem.head[folio]).toBe(-1);
+    expect(filemap_get_folio(w, inode, 0, false)).toBe(-1);
+  });
+
+  it("skips a maybe-pinned folio after unmapping it, and keeps a referenced or dirty one", () => {
+    const { w, mm, addr, inode } = setup();
+    user_access(w, mm, addr, fill(3), true);
+    const folio = filemap_get_folio(w, inode, 0, false);
+    expect(shrink_folio(w, folio)).toBe("dirty");
+    folio_start_writeback(w, folio);
+    expect(shrink_folio(w, folio)).toBe("writeback");
+    folio_end_writeback(w, folio);
+
+    const pages = [-1];
+    pin_user_pages_fast(w, addr, 1, 0, pages);
+    expect(shrink_folio(w, folio)).toBe("pinned");
+    expect(follow_pte(mm, addr)).toBeUndefined(); // try_to_unmap() ran first
+    expect(w.mem.head[folio]).toBe(folio);
+    unpin_user_page(w, pages[0]);
+
+    const refs = [-1];
+    get_user_pages_fast(w, addr, 1, 0, refs); // maps it again and takes a FOLL_GET reference
+    expect(shrink_folio(w, folio)).toBe("referenced");
+    put_page(w, refs[0]);
+    expect(shrink_folio(w, folio)).toBe("reclaimed");
+    expect(w.events).toEqual([]);
+  });
+
+  it("refuses writable long-term pins of dirty-tracked shared file pages, allows short-term ones", () => {
+    const { w, addr } = setup();
+    const pages = [-1];
+    expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE | FOLL_LONGTERM, pages)).toBeLessThan(0);
+    expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
+    unpin_user_page(w, pages[0]);
+    expect(w.events).toEqual([]);
+  });
+});
+
+describe("truncation", () => {
+  it("unmaps and drops cached folios past the new size; a pinned one survives, detached", () => {
+    const { w, mm, ino, addr, inode } = setup();
+    user_access(w, mm, addr, fill(4), true);
+    const folio = filemap_get_folio(w, inode, 0, false);
+    const pages = [-1];
+    pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages);
+    expect(ftruncate(w, ino, 0)).toBe(0);
+    expect(follow_pte(mm, addr)).toBeUndefined();
+    expect(filemap_get_folio(w, inode, 0, false)).toBe(-1);
+    expect(w.mem.head[folio]).toBe(folio); // the pin keeps it allocated
+    expect(w.mem.mapping[folio]).toBe(-1);
+    unpin_user_page(w, pages[0]);
+    expect(w.mem.head[folio]).toBe(-1); // the last reference was the pin's
+    expect(w.events).toEqual([]);
+  });
+});
