@@ -1,7 +1,7 @@
-import type { IterState } from "../src/check/iter_state.js";
+import type { World } from "../src/kernel/index.js";
 import type { Property } from "./property.js";
 
-export const no_kernel_warning: Property<IterState> = {
+export const no_kernel_warning: Property<{ w: World }> = {
   id: "no-kernel-warning",
   statement: "Legal use of the iterator API never trips a WARN or BUG.",
   rule: "the WARN_ON_ONCE/BUG sites of lib/iov_iter.c fire only on misuse (wrong direction, revert past the start)",

@@ -67,9 +67,10 @@ describe("pincheck CLI", () => {
     expect(r.result).toBe("ok");
     expect(r.property).toBeNull();
     expect(r.states).toBeGreaterThan(0);
-    expect(r.depth).toBe(3);
+    expect(r.max_depth).toBe(3);
+    expect(r.targets[0]).toMatchObject({ id: "iov_iter", depth: 3 });
     expect(r.coverage.vacuous).toEqual([]);
-    expect(r.scenarios).toHaveLength(12);
+    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "dio-read-vs-fork"]);
   });
 
   it.each([
@@ -79,6 +80,9 @@ describe("pincheck CLI", () => {
     [["check", "--frob"], /unknown option '--frob'/],
     [["check", "extra"], /unexpected argument 'extra'/],
     [["frob"], /unknown command 'frob'/],
+    [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, got 'nope'/],
+    [["replay"], /replay needs a trace file/],
+    [["replay", "/nonexistent/trace.json"], /cannot read trace '\/nonexistent\/trace.json'/],
   ])("bad input %j: one line, exit 2", (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);

@@ -9,7 +9,8 @@ export interface FlagSpec {
   allowed?: string;
 }
 
-export function parse_flags(argv: string[], spec: Record<string, FlagSpec>): Record<string, string | boolean | undefined> {
+/** Parse flags; with max_positionals > 0 the one positional argument comes back as `_`. */
+export function parse_flags(argv: string[], spec: Record<string, FlagSpec>, max_positionals = 0): Record<string, string | boolean | undefined> {
   const names = Object.keys(spec).map((k) => `--${k}`).join(", ");
   try {
     const { values, positionals } = parseArgs({
@@ -18,8 +19,8 @@ export function parse_flags(argv: string[], spec: Record<string, FlagSpec>): Rec
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (flags: ${names})`);
-    return values;
+    if (positionals.length > max_positionals) throw new UsageError(`unexpected argument '${positionals[max_positionals]}' (flags: ${names})`);
+    return { ...values, _: positionals[0] };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const m = /'(-[^']*)'/.exec((e as Error).message);

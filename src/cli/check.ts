@@ -1,75 +1,117 @@
-// `pincheck check`: exhaustive breadth-first exploration of the iterator layer.
-import { iter_properties } from "../../properties/index.js";
+// `pincheck check`: exhaustive breadth-first exploration of every target (the iterator layer,
+// then each scenario) under the current kernel or a bug switch.
+import { writeFileSync } from "node:fs";
 import { explore } from "../check/explore.js";
-import type { IterAction } from "../check/iter_model.js";
-import { default_iter_bounds, describe_action, iter_model } from "../check/iter_model.js";
-import { int_flag, parse_flags } from "./args.js";
+import type { Target } from "../check/targets.js";
+import { all_targets } from "../check/targets.js";
+import { replay_story, story_itf, story_text } from "../check/trace.js";
+import { bug_ids, config_for } from "../kernel/index.js";
+import { int_flag, parse_flags, UsageError } from "./args.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const DEFAULT_DEPTH = 6;
 
-export const check_help = `usage: pincheck check [--depth N] [--json]
+export const check_help = `usage: pincheck check [--depth N] [--bug ID] [--json] [--trace-out FILE]
 
-Explores every sequence of iov_iter operations (advance, revert, copy in the iterator's
-direction, iov_iter_extract_pages, release of what was extracted) up to N steps, from every
-iterator type (UBUF, IOVEC, BVEC, KVEC, FOLIOQ, XARRAY) in both directions, and checks
-${iter_properties.map((p) => p.id).join(", ")} after every step.
+Explores, breadth first and exhaustively:
+  - the iterator layer: every sequence of up to N iov_iter operations (advance, revert, copy in
+    the iterator's direction, iov_iter_extract_pages, release) from each iterator type in both
+    directions;
+  - every scenario: all interleavings of its threads with the device and the workqueue;
+checking every property after every step. The first violation is reported with a shortest trace.
 
-  --depth N   steps per path, 0..12 (default ${DEFAULT_DEPTH})
-  --json      one JSON object on stdout, no progress
+  --depth N          steps per iterator-layer path, 0..12 (default ${DEFAULT_DEPTH})
+  --bug ID           simulate a historical bug: ${bug_ids().join(", ")}
+  --json             one JSON object on stdout, no progress
+  --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
+interface TargetRun {
+  id: string;
+  result: "ok" | "violation";
+  states: number;
+  transitions: number;
+  depth: number;
+}
+
+/** Explore one target, counting per property the states in which its guarded situation arose. */
+function run_target(t: Target, depth: number, progress: ReturnType<typeof progress_reporter>, guarded: Map<string, number>) {
+  const model = {
+    ...t.model,
+    check(s: unknown) {
+      for (const id of t.guarded(s)) guarded.set(id, (guarded.get(id) ?? 0) + 1);
+      return t.model.check(s);
+    },
+  };
+  return explore(model, t.id === "iov_iter" ? depth : 64, progress);
+}
+
 export function run_check(argv: string[]): number {
-  const flags = parse_flags(argv, { depth: { type: "string", allowed: "an integer from 0 to 12" }, json: { type: "boolean" }, help: { type: "boolean" } });
+  const flags = parse_flags(argv, {
+    depth: { type: "string", allowed: "an integer from 0 to 12" },
+    bug: { type: "string", allowed: bug_ids().join(", ") },
+    json: { type: "boolean" },
+    "trace-out": { type: "string", allowed: "a file path" },
+    help: { type: "boolean" },
+  });
   if (flags.help) {
     console.log(check_help);
     return 0;
   }
   const depth = int_flag(flags.depth, "depth", 0, 12, DEFAULT_DEPTH);
+  const bug = flags.bug as string | undefined;
+  const config = config_for(bug);
+  if (!config) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
   const json = flags.json === true;
   const progress = progress_reporter(json);
-  const base = iter_model(default_iter_bounds);
-  // Count, per property, the states in which the situation it guards arises: a property whose
-  // count stays 0 passed vacuously.
-  const guarded = new Map(iter_properties.map((p) => [p.id, 0]));
-  const model = {
-    ...base,
-    check(s: Parameters<typeof base.check>[0]) {
-      for (const p of iter_properties) if (p.guarded(s)) guarded.set(p.id, guarded.get(p.id)! + 1);
-      return base.check(s);
-    },
-  };
+
+  const targets = all_targets(config);
+  const guarded = new Map<string, number>();
+  for (const t of targets) for (const p of t.properties) guarded.set(p, 0);
+  const runs: TargetRun[] = [];
   const t0 = process.hrtime.bigint();
-  const r = explore(model, depth, progress);
+  let failed: { target: Target; initial: string; actions: unknown[] } | null = null;
+  for (const t of targets) {
+    const r = run_target(t, depth, progress, guarded);
+    runs.push({ id: t.id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth });
+    if (r.trace) {
+      failed = { target: t, initial: t.initial_name(r.trace.initial), actions: r.trace.actions };
+      break;
+    }
+  }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   clear_progress(progress !== undefined);
 
-  const vacuous = [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
-  const steps = (r.trace?.actions ?? []).map((a: IterAction, k) => ({ step: k + 1, action: a.op, args: a, text: describe_action(a) }));
+  const story = failed ? replay_story(failed.target, failed.initial, failed.actions) : null;
+  if (typeof story === "string") throw new Error(`internal: the counterexample does not replay: ${story}`);
+  if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null), null, 2) + "\n");
+
+  const total = (k: "states" | "transitions") => runs.reduce((a, r) => a + r[k], 0);
+  const vacuous = failed ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
   if (json) {
     console.log(JSON.stringify({
-      result: r.result,
-      property: r.violation?.property ?? null,
-      message: r.violation?.message ?? null,
-      states: r.states,
-      transitions: r.transitions,
-      depth: r.depth,
+      result: story ? "violation" : "ok",
+      property: story?.violation?.property ?? null,
+      message: story?.violation?.message ?? null,
+      bug: bug ?? null,
+      states: total("states"),
+      transitions: total("transitions"),
+      depth: Math.max(...runs.map((r) => r.depth)),
       max_depth: depth,
       seconds: Number(seconds.toFixed(3)),
-      scenarios: model.initial().map((s) => s.scenario),
-      properties: iter_properties.map((p) => p.id),
-      coverage: { guarded_states: Object.fromEntries(guarded), vacuous: vacuous },
-      ...(r.trace ? { trace: { scenario: r.trace.initial.scenario, steps } } : {}),
+      targets: runs,
+      coverage: { guarded_states: Object.fromEntries(guarded), vacuous },
+      ...(story ? { trace: { target: story.target, initial: story.initial, steps: story.steps } } : {}),
     }));
-  } else if (r.result === "ok") {
-    console.log(`pincheck check: no violation within ${depth} steps`);
-    console.log(`  ${model.initial().length} scenarios, ${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${seconds.toFixed(2)} s`);
+  } else if (!story) {
+    console.log(`pincheck check: no violation (${bug ? `bug switch ${bug}` : "current kernel"}; iterator paths of ${depth} steps, every scenario interleaving)`);
+    for (const r of runs) console.log(`  ${r.id}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth}`);
+    console.log(`  total ${total("states")} states in ${seconds.toFixed(2)} s`);
     console.log(`  properties (states where each one's situation arose): ${[...guarded].map(([id, n]) => `${id} ${n}`).join(", ")}`);
     if (vacuous.length) console.log(`  vacuous (never exercised): ${vacuous.join(", ")}`);
   } else {
-    console.log(`pincheck check: ${r.violation!.property} violated in ${r.trace!.initial.scenario}`);
-    steps.forEach((s) => console.log(`  ${s.step}. ${s.text}`));
-    console.log(`  -> ${r.violation!.message}`);
+    console.log(`pincheck check: ${story.violation!.property} violated (${bug ? `bug switch ${bug}` : "current kernel"})`);
+    console.log(story_text(story));
   }
-  return r.result === "ok" ? 0 : 1;
+  return story ? 1 : 0;
 }

@@ -6,6 +6,8 @@ import type { Inode } from "./fs/inode.js";
 import { clone_inode } from "./fs/inode.js";
 import type { pipe_inode_info } from "./fs/pipe.js";
 import { clone_pipe } from "./fs/pipe.js";
+import type { KernelConfig } from "./eras.js";
+import { CURRENT_CONFIG } from "./eras.js";
 import type { KernelEvent } from "./include/bug.js";
 import { MemMap } from "./mm/mem_map.js";
 import type { SwapState } from "./mm/swapfile.js";
@@ -22,6 +24,8 @@ export interface VmStat {
 }
 
 export interface World {
+  /** Which kernel behaviour the simulation follows (immutable; shared by clones). */
+  config: KernelConfig;
   mem: MemMap;
   /** Kernel virtual memory: vmalloc/vmap areas and slab caches. */
   kvm: KernelVm;
@@ -41,8 +45,9 @@ export interface World {
   events: KernelEvent[];
 }
 
-export function boot(): World {
+export function boot(config: KernelConfig = CURRENT_CONFIG): World {
   return {
+    config,
     mem: MemMap.boot(),
     kvm: empty_kernel_vm(),
     mms: [],
@@ -59,6 +64,7 @@ export function boot(): World {
 /** A copy that shares every page's bytes with w until one of them writes that page. */
 export function clone_world(w: World): World {
   return {
+    config: w.config,
     mem: w.mem.clone(),
     kvm: clone_kernel_vm(w.kvm),
     mms: w.mms.map(clone_mm),

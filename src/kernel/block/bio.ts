@@ -11,8 +11,9 @@ import { iov_iter_advance, iov_iter_revert } from "../lib/iov_iter/advance.js";
 import { iov_iter_extract_bvecs } from "../lib/iov_iter/extract_bvecs.js";
 import { iov_iter_npages } from "../lib/iov_iter/inspect.js";
 import type { iov_iter } from "../lib/iov_iter/iov_iter.js";
-import { iov_iter_extract_will_pin, iov_iter_is_bvec } from "../lib/iov_iter/iov_iter.js";
-import { folio_mark_dirty, folio_page_idx, folio_size, folio_test, page_folio } from "../mm/folio.js";
+import { iov_iter_get_pages2 } from "../lib/iov_iter/get_pages.js";
+import { iov_iter_extract_will_pin, iov_iter_is_bvec, user_backed_iter } from "../lib/iov_iter/iov_iter.js";
+import { folio_mark_dirty, folio_page_idx, folio_size, folio_test, page_folio, put_page } from "../mm/folio.js";
 import { unpin_user_folio, unpin_user_page } from "../mm/gup.js";
 import { PG_dirty } from "../mm/mem_map.js";
 import type { World } from "../world.js";
@@ -33,6 +34,8 @@ export const REQ_OP_MASK = 0xff;
 // bi_flags bit numbers (blk_types.h enum order)
 export const BIO_PAGE_PINNED = 0;
 export const BIO_CLONED = 1;
+/** v6.4 only: the pages hold references (put_page at release); with dio_get_refs (eras.ts). */
+export const BIO_PAGE_REFFED = 2;
 
 // blk_status_t
 export const BLK_STS_OK = 0;
@@ -176,9 +179,38 @@ export function __bio_release_pages(w: World, bio: bio, mark_dirty: boolean): vo
   }
 }
 
-/** bio_release_pages(): only pinned pages are the bio's to release. */
+/** bio_release_pages(): only pinned (or, before v6.5, referenced) pages are the bio's to release. */
 export function bio_release_pages(w: World, bio: bio, mark_dirty: boolean): void {
   if (bio_flagged(bio, BIO_PAGE_PINNED)) __bio_release_pages(w, bio, mark_dirty);
+  if (!bio_flagged(bio, BIO_PAGE_REFFED)) return;
+  // The v6.4 BIO_PAGE_REFFED release: set_page_dirty_lock() then put_page() on each page.
+  for (let i = 0; i < bio.bi_vcnt; i++) {
+    const bv = bio.bi_io_vec[i];
+    if (mark_dirty) folio_mark_dirty(w, page_folio(w, bv.bv_page));
+    put_page(w, bv.bv_page);
+  }
+}
+
+/**
+ * The pre-v6.4 __bio_iov_iter_get_pages(): iov_iter_get_pages2() gives FOLL_GET references
+ * (FOLL_WRITE for reads), one bvec per page; the bio is BIO_PAGE_REFFED.
+ */
+function bio_iov_iter_get_pages_legacy(w: World, bio: bio, iter: iov_iter): number {
+  bio_set_flag(bio, BIO_PAGE_REFFED);
+  while (iter.count && !bio_full(bio, 0)) {
+    const pages = new Array<number>(bio.bi_max_vecs - bio.bi_vcnt).fill(-1);
+    const r = iov_iter_get_pages2(w, iter, pages, BIO_MAX_SIZE - bio.bi_iter.bi_size, pages.length);
+    if (r.ret <= 0) return bio.bi_vcnt ? 0 : r.ret;
+    let left = r.ret;
+    let off = r.offset0!;
+    for (let k = 0; left > 0; k++) {
+      const len = Math.min(left, PAGE_SIZE - off);
+      __bio_add_page(w, bio, pages[k], len, off);
+      left -= len;
+      off = 0;
+    }
+  }
+  return 0;
 }
 
 /** bio_iov_bvec_set(): point the bio at the iterator's own bvecs; no references, no pins. */
@@ -210,6 +242,7 @@ function bio_iov_iter_align_down(w: World, bio: bio, iter: iov_iter, len_align_m
     }
     // [obs] only bv_page is unpinned, though a multi-page bvec holds one pin per page it spans.
     if (bio_flagged(bio, BIO_PAGE_PINNED)) unpin_user_page(w, bv.bv_page);
+    if (bio_flagged(bio, BIO_PAGE_REFFED)) put_page(w, bv.bv_page);
     bio.bi_vcnt--;
     nbytes -= bv.bv_len;
   } while (nbytes);
@@ -231,6 +264,10 @@ export function bio_iov_iter_get_pages(w: World, bio: bio, iter: iov_iter, len_a
     bio_iov_bvec_set(w, bio, iter);
     iov_iter_advance(iter, bio.bi_iter.bi_size);
     return 0;
+  }
+  if (w.config.dio_get_refs && user_backed_iter(iter)) {
+    const ret = bio_iov_iter_get_pages_legacy(w, bio, iter);
+    return ret || bio_iov_iter_align_down(w, bio, iter, len_align_mask);
   }
   if (iov_iter_extract_will_pin(iter)) bio_set_flag(bio, BIO_PAGE_PINNED);
   // The simulated device has no P2PDMA memory: no ITER_ALLOW_P2PDMA, no REQ_NOMERGE.

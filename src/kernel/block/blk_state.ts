@@ -2,7 +2,7 @@
 // simulated device has in flight, deferred work, direct-I/O requests and aio completions.
 // Everything lives here (w.block) so that a world clone carries in-flight I/O with it.
 import type { World } from "../world.js";
-import type { kiocb, ki_completion } from "../fs/iomap/kiocb.js";
+import type { kiocb, ki_completion } from "../fs/kiocb.js";
 import type { iomap_dio } from "../fs/iomap/direct_io.js";
 import type { netfs_io_request } from "../fs/netfs/direct.js";
 import type { bio } from "./bio.js";

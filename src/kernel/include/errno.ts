@@ -5,16 +5,19 @@ export const EIO = 5;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
+export const ENOTBLK = 15;
 export const EBUSY = 16;
 export const EINVAL = 22;
 export const EOVERFLOW = 75;
 export const EOPNOTSUPP = 95;
 export const EREMOTEIO = 121;
+/** include/linux/errno.h, kernel-internal: "iocb queued, will get completion event". */
+export const EIOCBQUEUED = 529;
 
 const names: Record<number, string> = {
   [EINTR]: "EINTR", [EIO]: "EIO", [EAGAIN]: "EAGAIN", [ENOMEM]: "ENOMEM", [EFAULT]: "EFAULT",
   [EBUSY]: "EBUSY", [EINVAL]: "EINVAL", [EOVERFLOW]: "EOVERFLOW", [EOPNOTSUPP]: "EOPNOTSUPP",
-  [EREMOTEIO]: "EREMOTEIO",
+  [EREMOTEIO]: "EREMOTEIO", [ENOTBLK]: "ENOTBLK", [EIOCBQUEUED]: "EIOCBQUEUED",
 };
 
 /** "-EFAULT" for -14, the plain number for anything that is not an error. */

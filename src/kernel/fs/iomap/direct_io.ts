@@ -4,7 +4,7 @@
 // runs before that bio's pages are unpinned), through a work item for async writes, or by
 // waking a synchronous submitter that then completes it itself.
 import { WARN_ON_ONCE } from "../../include/bug.js";
-import { EAGAIN, EFAULT, EINVAL, EIO } from "../../include/errno.js";
+import { EAGAIN, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOTBLK } from "../../include/errno.js";
 import { PAGE_SIZE } from "../../include/page.js";
 import type { bio } from "../../block/bio.js";
 import {
@@ -21,13 +21,11 @@ import { iov_iter_rw, READ, user_backed_iter } from "../../lib/iov_iter/iov_iter
 import { alloc_pages } from "../../mm/mem_map.js";
 import type { World } from "../../world.js";
 import type { Inode } from "../inode.js";
-import { kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write_and_wait } from "./filemap_dio.js";
-import type { kiocb } from "./kiocb.js";
-import { is_sync_kiocb, ki_complete } from "./kiocb.js";
+import { kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write_and_wait } from "../../mm/filemap_dio.js";
+import type { kiocb } from "../kiocb.js";
+import { is_sync_kiocb, ki_complete } from "../kiocb.js";
 
 /** include/linux/errno.h: kernel-internal codes. */
-export const ENOTBLK = 15;
-export const EIOCBQUEUED = 529;
 
 // iomap_dio_rw() dio_flags (include/linux/iomap.h)
 export const IOMAP_DIO_FORCE_WAIT = 1 << 0;

@@ -16,10 +16,10 @@ import { iov_iter_extract_will_pin, iov_iter_is_bvec, user_backed_iter } from ".
 import { folio_mark_dirty, page_folio } from "../../mm/folio.js";
 import { unpin_user_page } from "../../mm/gup.js";
 import type { World } from "../../world.js";
-import { EIOCBQUEUED } from "../iomap/direct_io.js";
-import { kiocb_write_and_wait } from "../iomap/filemap_dio.js";
-import type { kiocb } from "../iomap/kiocb.js";
-import { is_sync_kiocb, ki_complete } from "../iomap/kiocb.js";
+import { EIOCBQUEUED } from "../../include/errno.js";
+import { kiocb_write_and_wait } from "../../mm/filemap_dio.js";
+import type { kiocb } from "../kiocb.js";
+import { is_sync_kiocb, ki_complete } from "../kiocb.js";
 import { netfs_extract_user_iter } from "./iterator.js";
 
 export interface netfs_io_request {

@@ -1,7 +1,7 @@
 // include/linux/fs.h (struct kiocb, init_sync_kiocb, is_sync_kiocb) and fs/aio.c (aio_complete_rw):
 // the I/O control block a read_iter/write_iter call carries. An async kiocb's ->ki_complete is
 // aio's, which posts the result where io_getevents() would reap it: w.block.completions.
-import type { World } from "../../world.js";
+import type { World } from "../world.js";
 
 export const IOCB_NOWAIT = 1 << 3; // include/linux/fs.h (RWF_NOWAIT)
 

@@ -1,19 +1,18 @@
 // mm/filemap.c (kiocb_write_and_wait, kiocb_invalidate_pages, kiocb_invalidate_post_direct_write,
 // filemap_write_and_wait_range) and mm/truncate.c (invalidate_inode_pages2_range): how direct I/O
-// keeps the page cache coherent with the disk around it. They belong in mm/; they live here
-// until mm/filemap.ts grows them.
-import { EAGAIN, EBUSY } from "../../include/errno.js";
-import { PAGE_SIZE } from "../../include/page.js";
-import { xa_erase, xa_is_value, xas_for_each } from "../../lib/xarray.js";
-import { folio_put, folio_test } from "../../mm/folio.js";
-import { PG_dirty, PG_writeback } from "../../mm/mem_map.js";
-import { zap_pte } from "../../mm/memory.js";
-import { folio_end_writeback, folio_start_writeback } from "../../mm/page_writeback.js";
-import { rmap_walk } from "../../mm/rmap.js";
-import type { World } from "../../world.js";
-import type { Inode } from "../inode.js";
-import type { kiocb } from "./kiocb.js";
-import { IOCB_NOWAIT } from "./kiocb.js";
+// keeps the page cache coherent with the disk around it.
+import { EAGAIN, EBUSY } from "../include/errno.js";
+import { PAGE_SIZE } from "../include/page.js";
+import { xa_erase, xa_is_value, xas_for_each } from "../lib/xarray.js";
+import { folio_put, folio_test } from "./folio.js";
+import { PG_dirty, PG_writeback } from "./mem_map.js";
+import { zap_pte } from "./memory.js";
+import { folio_end_writeback, folio_start_writeback } from "./page_writeback.js";
+import { rmap_walk } from "./rmap.js";
+import type { World } from "../world.js";
+import type { Inode } from "../fs/inode.js";
+import type { kiocb } from "../fs/kiocb.js";
+import { IOCB_NOWAIT } from "../fs/kiocb.js";
 
 /** The cached folios whose index lies in [first, last], in index order. */
 function cached_folios(inode: Inode, first: number, last: number): number[] {

@@ -1,0 +1,27 @@
+import type { ScenarioProperty } from "../src/check/scenario.js";
+import { quiescent } from "../src/check/scenario.js";
+import { PG_anon, PG_swapcache } from "../src/kernel/index.js";
+
+/** At quiescence every user and cache folio is held only by its mappings and its cache. */
+export const no_leak: ScenarioProperty = {
+  id: "no-leak",
+  statement: "When nothing is in flight, every anonymous or page-cache folio's refcount is its mappings plus its page/swap cache reference, with no pin left.",
+  rule: "P2/E1: every reference and pin taken for I/O is dropped once, the way it was taken",
+  source: "mm/gup.c (gup_put_folio), block/bio.c (bio_release_pages)",
+  guarded: (s, sc) => quiescent(s, sc),
+  check(s, sc) {
+    if (!quiescent(s, sc)) return null;
+    const m = s.w.mem;
+    for (let f = 1; f < m.nr_frames; f++) {
+      if (m.head[f] !== f) continue;
+      const user = (m.flags[f] & (PG_anon | PG_swapcache)) !== 0 || m.mapping[f] >= 0;
+      if (!user) continue;
+      let want = (m.mapping[f] >= 0 ? 1 : 0) + (m.flags[f] & PG_swapcache ? 1 : 0);
+      for (let k = 0; k < 1 << m.order[f]; k++) want += m.mapcount[f + k];
+      if (m.refcount[f] !== want || m.pincount[f] !== 0)
+        return `folio ${f}: refcount ${m.refcount[f]}, pincount ${m.pincount[f]} with nothing in flight; its mappings and caches account for ${want}`;
+    }
+    const { nr_foll_pin_acquired: a, nr_foll_pin_released: r } = s.w.vmstat;
+    return a === r ? null : `${a} pins acquired but ${r} released`;
+  },
+};

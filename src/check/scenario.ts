@@ -1,0 +1,116 @@
+// A scenario: a set-up, threads of kernel operations run in program order, and the kernel's own
+// asynchronous agents (the device finishing a bio, a workqueue item) stepping whenever they
+// can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
+import type { KernelConfig, World } from "../kernel/index.js";
+import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
+import type { Model, Violation } from "./explore.js";
+import { world_key } from "./world_key.js";
+
+/** Named values the set-up and the steps share (process ids, addresses, inode numbers...). */
+export type Vars = Record<string, number>;
+
+export interface ThreadStep {
+  name: string;
+  run(w: World, v: Vars): void;
+  /** A step that must wait (e.g. for fork to have happened); true when it may run now. */
+  ready?(w: World, v: Vars): boolean;
+}
+
+export interface Thread {
+  name: string;
+  steps: ThreadStep[];
+}
+
+export interface ScenarioState {
+  w: World;
+  vars: Vars;
+  /** Next step of each thread. */
+  pc: number[];
+}
+
+export interface ScenarioProperty {
+  id: string;
+  statement: string;
+  rule: string;
+  source: string;
+  /** Checked in every state. */
+  check(s: ScenarioState, sc: Scenario): string | null;
+  /** Whether the situation the property guards arises in s (so a run can tell vacuous passes). */
+  guarded(s: ScenarioState, sc: Scenario): boolean;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  setup(w: World): Vars;
+  threads: Thread[];
+}
+
+/** One move: a thread's next step, or an agent of the kernel. */
+export type ScenarioAction =
+  | { kind: "thread"; thread: string; step: string }
+  | { kind: "device_transfer" | "device_complete"; bio: number }
+  | { kind: "work" };
+
+export const describe_action = (a: ScenarioAction): string =>
+  a.kind === "thread" ? `${a.thread}: ${a.step}` : a.kind === "work" ? "kworker: run queued work" : `device: ${a.kind === "device_transfer" ? "transfer" : "complete"} bio ${a.bio}`;
+
+/** Nothing left to run: every thread done, no bio in flight or awaiting completion, no work queued. */
+export const quiescent = (s: ScenarioState, sc: Scenario): boolean =>
+  s.pc.every((pc, t) => pc >= sc.threads[t].steps.length) &&
+  !s.w.block.in_flight.length && !s.w.block.transferred.length && !s.w.block.work.length;
+
+export function initial_state(sc: Scenario, config: KernelConfig): ScenarioState {
+  const w = boot(config);
+  const vars = sc.setup(w);
+  return { w, vars, pc: sc.threads.map(() => 0) };
+}
+
+export function enabled_actions(s: ScenarioState, sc: Scenario): ScenarioAction[] {
+  const out: ScenarioAction[] = [];
+  sc.threads.forEach((t, i) => {
+    const step = t.steps[s.pc[i]];
+    if (step && (!step.ready || step.ready(s.w, s.vars))) out.push({ kind: "thread", thread: t.name, step: step.name });
+  });
+  for (const bio of s.w.block.in_flight) out.push({ kind: "device_transfer", bio });
+  for (const bio of s.w.block.transferred) out.push({ kind: "device_complete", bio });
+  if (s.w.block.work.length) out.push({ kind: "work" });
+  return out;
+}
+
+/** Apply one action to a copy of the state; null if the action is not enabled there. */
+export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction): ScenarioState | null {
+  if (!enabled_actions(s, sc).some((e) => JSON.stringify(e) === JSON.stringify(a))) return null;
+  const w = clone_world(s.w);
+  const vars = { ...s.vars };
+  const pc = s.pc.slice();
+  switch (a.kind) {
+    case "thread": {
+      const t = sc.threads.findIndex((x) => x.name === a.thread);
+      sc.threads[t].steps[pc[t]].run(w, vars);
+      pc[t]++;
+      break;
+    }
+    case "device_transfer": blk_dev_transfer(w, a.bio); break;
+    case "device_complete": blk_dev_complete(w, a.bio); break;
+    case "work": run_work(w); break;
+  }
+  return { w, vars, pc };
+}
+
+export function scenario_model(sc: Scenario, config: KernelConfig, properties: readonly ScenarioProperty[]): Model<ScenarioState, ScenarioAction> {
+  const init = initial_state(sc, config);
+  return {
+    initial: () => [init],
+    actions: (s) => enabled_actions(s, sc),
+    step: (s, a) => apply_action(s, sc, a)!,
+    key: (s) => `${s.pc.join(",")}|${JSON.stringify(s.vars)}|${world_key(s.w)}`,
+    check(s): Violation | null {
+      for (const p of properties) {
+        const why = p.check(s, sc);
+        if (why) return { property: p.id, message: why };
+      }
+      return null;
+    },
+  };
+}

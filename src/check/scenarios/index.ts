@@ -1,0 +1,4 @@
+import type { Scenario } from "../scenario.js";
+import { dio_read_vs_fork } from "./dio_read_vs_fork.js";
+
+export const scenarios: readonly Scenario[] = [dio_read_vs_fork];

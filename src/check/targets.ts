@@ -1,0 +1,58 @@
+// What `pincheck check` explores: the iterator layer, and each scenario under a kernel
+// configuration. A target turns a trace (initial-state name + actions) back into states, so
+// traces print, serialise and replay the same way whatever produced them.
+import { iter_properties, scenario_properties } from "../../properties/index.js";
+import type { KernelConfig, World } from "../kernel/index.js";
+import type { Model } from "./explore.js";
+import type { IterAction } from "./iter_model.js";
+import { describe_action as describe_iter, iter_model } from "./iter_model.js";
+import type { IterState } from "./iter_state.js";
+import type { ScenarioAction, ScenarioState } from "./scenario.js";
+import { describe_action as describe_scenario, enabled_actions, scenario_model } from "./scenario.js";
+import { scenarios } from "./scenarios/index.js";
+
+export interface Target {
+  /** "iov_iter" or a scenario id. */
+  id: string;
+  model: Model<unknown, unknown>;
+  /** Name of each initial state (iterator layer: one per iterator type and direction). */
+  initial_name(s: unknown): string;
+  describe(a: unknown): string;
+  world(s: unknown): World;
+  /** Whether a is one of the actions enabled in s (for replaying untrusted traces). */
+  enabled(s: unknown, a: unknown): boolean;
+  properties: readonly string[];
+  /** The ids of the properties whose guarded situation arises in s. */
+  guarded(s: unknown): string[];
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export function iter_target(): Target {
+  const model = iter_model() as unknown as Model<unknown, unknown>;
+  return {
+    id: "iov_iter",
+    model,
+    initial_name: (s) => (s as IterState).scenario,
+    describe: (a) => describe_iter(a as IterAction),
+    world: (s) => (s as IterState).w,
+    enabled: (s, a) => model.actions(s).some((x) => same(x, a)),
+    properties: iter_properties.map((p) => p.id),
+    guarded: (s) => iter_properties.filter((p) => p.guarded(s as IterState)).map((p) => p.id),
+  };
+}
+
+export function scenario_targets(config: KernelConfig): Target[] {
+  return scenarios.map((sc) => ({
+    id: sc.id,
+    model: scenario_model(sc, config, scenario_properties) as unknown as Model<unknown, unknown>,
+    initial_name: () => sc.id,
+    describe: (a) => describe_scenario(a as ScenarioAction),
+    world: (s) => (s as ScenarioState).w,
+    enabled: (s, a) => enabled_actions(s as ScenarioState, sc).some((x) => same(x, a)),
+    properties: scenario_properties.map((p) => p.id),
+    guarded: (s) => scenario_properties.filter((p) => p.guarded(s as ScenarioState, sc)).map((p) => p.id),
+  }));
+}
+
+export const all_targets = (config: KernelConfig): Target[] => [iter_target(), ...scenario_targets(config)];

@@ -1,0 +1,63 @@
+// `pincheck replay FILE`: re-execute an ITF trace written by `pincheck check --trace-out` and
+// report whether it still breaks the same property.
+import { readFileSync } from "node:fs";
+import { all_targets } from "../check/targets.js";
+import { replay_story, story_text } from "../check/trace.js";
+import { bug_ids, config_for } from "../kernel/index.js";
+import { parse_flags, UsageError } from "./args.js";
+
+export const replay_help = `usage: pincheck replay FILE [--json]
+
+Re-executes the trace in FILE (ITF JSON from pincheck check --trace-out) under the kernel
+configuration it was found with, printing each step's effect on the pages it touched.
+Exit status: 1 the recorded violation is reproduced, 0 the trace runs without violation,
+2 bad input (unreadable file, unknown scenario or bug, an action that is not enabled).`;
+
+interface TraceMeta {
+  target: string;
+  initial: string;
+  bug: string | null;
+  actions: unknown[];
+  property: string | null;
+}
+
+function read_trace(file: string): TraceMeta {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`cannot read trace '${file}': ${(e as Error).message.split("\n")[0]}`);
+  }
+  const meta = (doc as { "#meta"?: { pincheck?: Partial<TraceMeta>; description?: string } })?.["#meta"];
+  const p = meta?.pincheck;
+  if (!p || typeof p !== "object") throw new UsageError(`${file}: no "#meta".pincheck object (is it a pincheck ITF trace?)`);
+  if (typeof p.target !== "string") throw new UsageError(`${file}: "#meta".pincheck.target must be a string`);
+  if (typeof p.initial !== "string") throw new UsageError(`${file}: "#meta".pincheck.initial must be a string`);
+  if (!Array.isArray(p.actions)) throw new UsageError(`${file}: "#meta".pincheck.actions must be an array`);
+  if (p.bug !== null && p.bug !== undefined && !bug_ids().includes(p.bug))
+    throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got '${p.bug}'`);
+  const property = typeof meta?.description === "string" && meta.description !== "no violation" ? meta.description.split(":")[0] : null;
+  return { target: p.target, initial: p.initial, bug: p.bug ?? null, actions: p.actions, property };
+}
+
+export function run_replay(argv: string[]): number {
+  const flags = parse_flags(argv, { json: { type: "boolean" }, help: { type: "boolean" } }, 1);
+  if (flags.help) {
+    console.log(replay_help);
+    return 0;
+  }
+  const file = flags._ as string | undefined;
+  if (!file) throw new UsageError("replay needs a trace file: pincheck replay FILE");
+  const t = read_trace(file);
+  const target = all_targets(config_for(t.bug ?? undefined)!).find((x) => x.id === t.target);
+  if (!target) throw new UsageError(`${file}: unknown target '${t.target}' (known: ${all_targets(config_for()!).map((x) => x.id).join(", ")})`);
+  const story = replay_story(target, t.initial, t.actions);
+  if (typeof story === "string") throw new UsageError(`${file}: ${story}`);
+  const same = story.violation !== null && (t.property === null || story.violation.property === t.property);
+  if (flags.json) console.log(JSON.stringify({ reproduced: same, recorded: t.property, violation: story.violation, steps: story.steps }));
+  else {
+    console.log(story_text(story));
+    console.log(same ? `reproduced: ${story.violation!.property}` : `not reproduced${t.property ? ` (the trace recorded ${t.property})` : ""}`);
+  }
+  return same ? 1 : 0;
+}
