@@ -1,17 +1,16 @@
-import type { ScenarioProperty } from "../src/check/scenario.js";
-import { quiescent } from "../src/check/scenario.js";
 import { PG_anon, PG_swapcache } from "../src/kernel/index.js";
+import type { WorldProperty } from "./world_property.js";
 
 /** At quiescence every user and cache folio is held only by its mappings and its cache. */
-export const no_leak: ScenarioProperty = {
+export const no_leak: WorldProperty = {
   id: "no-leak",
   statement: "When nothing is in flight, every anonymous or page-cache folio's refcount is its mappings plus its page/swap cache reference, with no pin left.",
   rule: "P2/E1: every reference and pin taken for I/O is dropped once, the way it was taken",
   source: "mm/gup.c (gup_put_folio), block/bio.c (bio_release_pages)",
-  guarded: (s, sc) => quiescent(s, sc),
-  check(s, sc) {
-    if (!quiescent(s, sc)) return null;
-    const m = s.w.mem;
+  guarded: (v) => v.quiescent,
+  check(v) {
+    if (!v.quiescent) return null;
+    const m = v.w.mem;
     for (let f = 1; f < m.nr_frames; f++) {
       if (m.head[f] !== f) continue;
       const user = (m.flags[f] & (PG_anon | PG_swapcache)) !== 0 || m.mapping[f] >= 0;
@@ -21,7 +20,7 @@ export const no_leak: ScenarioProperty = {
       if (m.refcount[f] !== want || m.pincount[f] !== 0)
         return `folio ${f}: refcount ${m.refcount[f]}, pincount ${m.pincount[f]} with nothing in flight; its mappings and caches account for ${want}`;
     }
-    const { nr_foll_pin_acquired: a, nr_foll_pin_released: r } = s.w.vmstat;
+    const { nr_foll_pin_acquired: a, nr_foll_pin_released: r } = v.w.vmstat;
     return a === r ? null : `${a} pins acquired but ${r} released`;
   },
 };

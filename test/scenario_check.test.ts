@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scenario_properties } from "../properties/index.js";
+import { world_properties } from "../properties/index.js";
 import { explore } from "../src/check/explore.js";
 import { describe_action, scenario_model } from "../src/check/scenario.js";
 import { dio_read_vs_fork } from "../src/check/scenarios/dio_read_vs_fork.js";
@@ -15,13 +15,13 @@ const cli = (...args: string[]) => spawnSync("npx", ["tsx", "src/cli/main.ts", .
 
 describe("DIO read vs fork", () => {
   it("current kernel: every interleaving keeps the read's bytes with the reader, and nothing leaks", () => {
-    const r = explore(scenario_model(dio_read_vs_fork, config_for()!, scenario_properties), 64);
+    const r = explore(scenario_model(dio_read_vs_fork, config_for()!, world_properties), 64);
     expect(r.result).toBe("ok");
     expect(r.states).toBeGreaterThan(20);
   });
 
   it("FOLL_GET DIO (before v6.4): the shortest counterexample is submit, fork, write, transfer, complete", () => {
-    const run = () => explore(scenario_model(dio_read_vs_fork, config_for("dio-read-vs-fork")!, scenario_properties), 64);
+    const run = () => explore(scenario_model(dio_read_vs_fork, config_for("dio-read-vs-fork")!, world_properties), 64);
     const r = run();
     expect(r.violation!.property).toBe("no-cow-while-pinned");
     expect(r.trace!.actions.map(describe_action)).toEqual([
@@ -33,6 +33,24 @@ describe("DIO read vs fork", () => {
     ]);
     const again = run();
     expect([again.states, again.transitions, again.trace!.actions]).toEqual([r.states, r.transitions, r.trace!.actions]);
+  });
+});
+
+describe("the bounded catalog", () => {
+  it("finds H1 from free operations under the FOLL_GET switch, and nothing under the current kernel", async () => {
+    const { catalog_model, describe_catalog_action } = await import("../src/check/catalog.js");
+    const bounds = { processes: 2, pages: 1, in_flight: 1 };
+    const now = explore(catalog_model(config_for()!, bounds, world_properties), 5);
+    expect(now.result).toBe("ok");
+    const old = explore(catalog_model(config_for("dio-read-vs-fork")!, bounds, world_properties), 5);
+    expect(old.violation!.property).toBe("no-cow-while-pinned");
+    expect(old.trace!.actions.map(describe_catalog_action)).toEqual([
+      "process 0: O_DIRECT read into page 0 half 0 (async)",
+      "process 0: fork()",
+      "process 0: write page 0 half 1",
+      "device: transfer bio 0",
+      "device: complete bio 0",
+    ]);
   });
 });
 

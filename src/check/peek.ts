@@ -3,16 +3,26 @@
 import type { Mm, World } from "../kernel/index.js";
 import { follow_pte, PAGE_SIZE } from "../kernel/index.js";
 
-/** The bytes the CPU would read at [addr, addr+len) of mm, or null where a page is not present. */
+/** The page bytes a fault at addr would bring in: present page, swap cache, or swap slot. */
+function page_bytes(w: World, mm: Mm, addr: number): Uint8Array | null {
+  const pte = follow_pte(mm, addr);
+  if (pte) return w.mem.data.read(pte.pfn);
+  const swp = mm.swap.get(Math.floor(addr / PAGE_SIZE));
+  if (!swp) return null;
+  const cached = w.swap.cache.get(swp.slot);
+  return cached !== undefined ? w.mem.data.read(cached) : w.swap.slots.get(swp.slot)?.bytes ?? new Uint8Array(PAGE_SIZE);
+}
+
+/** The bytes the CPU would read at [addr, addr+len) of mm, or null where nothing is mapped. */
 export function peek_user(w: World, mm: Mm, addr: number, len: number): Uint8Array | null {
   const out = new Uint8Array(len);
   for (let done = 0; done < len; ) {
     const a = addr + done;
     const off = a % PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
-    const pte = follow_pte(mm, a);
-    if (!pte) return null;
-    out.set(w.mem.data.read(pte.pfn).subarray(off, off + n), done);
+    const bytes = page_bytes(w, mm, a);
+    if (!bytes) return null;
+    out.set(bytes.subarray(off, off + n), done);
     done += n;
   }
   return out;
@@ -30,4 +40,13 @@ export function peek_disk(w: World, ino: number, pos: number, len: number): Uint
     done += n;
   }
   return out;
+}
+
+/** Whether mm holds at addr the len bytes the disk holds at pos, and if not, where they differ. */
+export function read_outcome(w: World, mm: number, addr: number, ino: number, pos: number, len: number): { ok: boolean; detail?: string } {
+  const mine = peek_user(w, w.mms[mm], addr, len);
+  if (!mine) return { ok: false, detail: "the reader's buffer is no longer mapped" };
+  const disk = peek_disk(w, ino, pos, len);
+  const at = mine.findIndex((b, i) => b !== disk[i]);
+  return at < 0 ? { ok: true } : { ok: false, detail: `the reader's byte ${at} is 0x${mine[at].toString(16)}, not the device's 0x${disk[at].toString(16)}` };
 }

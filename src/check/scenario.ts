@@ -3,7 +3,9 @@
 // can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
 import type { KernelConfig, World } from "../kernel/index.js";
 import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
+import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model, Violation } from "./explore.js";
+import { read_outcome } from "./peek.js";
 import { world_key } from "./world_key.js";
 
 /** Named values the set-up and the steps share (process ids, addresses, inode numbers...). */
@@ -26,17 +28,6 @@ export interface ScenarioState {
   vars: Vars;
   /** Next step of each thread. */
   pc: number[];
-}
-
-export interface ScenarioProperty {
-  id: string;
-  statement: string;
-  rule: string;
-  source: string;
-  /** Checked in every state. */
-  check(s: ScenarioState, sc: Scenario): string | null;
-  /** Whether the situation the property guards arises in s (so a run can tell vacuous passes). */
-  guarded(s: ScenarioState, sc: Scenario): boolean;
 }
 
 export interface Scenario {
@@ -98,7 +89,21 @@ export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction):
   return { w, vars, pc };
 }
 
-export function scenario_model(sc: Scenario, config: KernelConfig, properties: readonly ScenarioProperty[]): Model<ScenarioState, ScenarioAction> {
+/**
+ * What the properties see: the scenario names its DIO read by vars dio_iocb, dio_mm, dio_buf,
+ * dio_len, dio_ino and dio_pos; once it has completed, did the reader get the device's bytes?
+ */
+export function scenario_view(s: ScenarioState, sc: Scenario): WorldView {
+  const v = s.vars;
+  const reads: ReadOutcome[] = [];
+  if (v.dio_iocb !== undefined) {
+    const done = s.w.block.completions.some((c) => c.iocb === v.dio_iocb && c.res > 0);
+    reads.push({ what: `the O_DIRECT read into 0x${v.dio_buf.toString(16)}`, ...(done ? read_outcome(s.w, v.dio_mm, v.dio_buf, v.dio_ino, v.dio_pos, v.dio_len) : { ok: null }) });
+  }
+  return { w: s.w, quiescent: quiescent(s, sc), reads };
+}
+
+export function scenario_model(sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[]): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(sc, config);
   return {
     initial: () => [init],
@@ -106,8 +111,9 @@ export function scenario_model(sc: Scenario, config: KernelConfig, properties: r
     step: (s, a) => apply_action(s, sc, a)!,
     key: (s) => `${s.pc.join(",")}|${JSON.stringify(s.vars)}|${world_key(s.w)}`,
     check(s): Violation | null {
+      const view = scenario_view(s, sc);
       for (const p of properties) {
-        const why = p.check(s, sc);
+        const why = p.check(view);
         if (why) return { property: p.id, message: why };
       }
       return null;

@@ -1,14 +1,16 @@
 // What `pincheck check` explores: the iterator layer, and each scenario under a kernel
 // configuration. A target turns a trace (initial-state name + actions) back into states, so
 // traces print, serialise and replay the same way whatever produced them.
-import { iter_properties, scenario_properties } from "../../properties/index.js";
+import { iter_properties, world_properties } from "../../properties/index.js";
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { Model } from "./explore.js";
 import type { IterAction } from "./iter_model.js";
 import { describe_action as describe_iter, iter_model } from "./iter_model.js";
 import type { IterState } from "./iter_state.js";
+import type { CatalogAction, CatalogBounds, CatalogState } from "./catalog.js";
+import { catalog_actions, catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
-import { describe_action as describe_scenario, enabled_actions, scenario_model } from "./scenario.js";
+import { describe_action as describe_scenario, enabled_actions, scenario_model, scenario_view } from "./scenario.js";
 import { scenarios } from "./scenarios/index.js";
 
 export interface Target {
@@ -45,14 +47,29 @@ export function iter_target(): Target {
 export function scenario_targets(config: KernelConfig): Target[] {
   return scenarios.map((sc) => ({
     id: sc.id,
-    model: scenario_model(sc, config, scenario_properties) as unknown as Model<unknown, unknown>,
+    model: scenario_model(sc, config, world_properties) as unknown as Model<unknown, unknown>,
     initial_name: () => sc.id,
     describe: (a) => describe_scenario(a as ScenarioAction),
     world: (s) => (s as ScenarioState).w,
     enabled: (s, a) => enabled_actions(s as ScenarioState, sc).some((x) => same(x, a)),
-    properties: scenario_properties.map((p) => p.id),
-    guarded: (s) => scenario_properties.filter((p) => p.guarded(s as ScenarioState, sc)).map((p) => p.id),
+    properties: world_properties.map((p) => p.id),
+    guarded: (s) => world_properties.filter((p) => p.guarded(scenario_view(s as ScenarioState, sc))).map((p) => p.id),
   }));
 }
 
-export const all_targets = (config: KernelConfig): Target[] => [iter_target(), ...scenario_targets(config)];
+export function catalog_target(config: KernelConfig, bounds: CatalogBounds = default_catalog_bounds): Target {
+  const model = catalog_model(config, bounds, world_properties) as unknown as Model<unknown, unknown>;
+  return {
+    id: "catalog",
+    model,
+    initial_name: () => `catalog (${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight)`,
+    describe: (a) => describe_catalog_action(a as CatalogAction),
+    world: (s) => (s as CatalogState).w,
+    enabled: (s, a) => catalog_actions(s as CatalogState, bounds).some((x) => same(x, a)),
+    properties: world_properties.map((p) => p.id),
+    guarded: (s) => world_properties.filter((p) => p.guarded(catalog_view(s as CatalogState))).map((p) => p.id),
+  };
+}
+
+export const all_targets = (config: KernelConfig, bounds?: CatalogBounds): Target[] =>
+  [iter_target(), catalog_target(config, bounds), ...scenario_targets(config)];

@@ -1,0 +1,165 @@
+// The bounded configuration: instead of fixed threads, the engine may at every step let any
+// live process write half a page of its buffer, fork, exit, start an async O_DIRECT read or
+// write of half a page, or have a page reclaimed; the device and the workqueue step whenever
+// they can. Bounds keep it finite: processes, buffer pages, I/Os in flight, steps. A program
+// does not touch a half page while its own I/O on it is in flight (that would be its bug).
+import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/world_property.js";
+import type { KernelConfig, World } from "../kernel/index.js";
+import {
+  blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb, iomap_dio_rw,
+  iov_iter_ubuf, madvise_pageout, mm_alloc, mmap_anon, PAGE_SIZE, PROT_READ, PROT_WRITE, READ, run_work, tmpfile,
+  user_access, WRITE,
+} from "../kernel/index.js";
+import type { Model, Violation } from "./explore.js";
+import { read_outcome } from "./peek.js";
+import { world_key } from "./world_key.js";
+
+export interface CatalogBounds {
+  /** Processes alive at once (the first plus forked children). */
+  processes: number;
+  /** Pages in each process's buffer. */
+  pages: number;
+  /** Direct I/Os submitted and not yet completed. */
+  in_flight: number;
+}
+
+export const default_catalog_bounds: CatalogBounds = { processes: 2, pages: 1, in_flight: 1 };
+
+const HALF = PAGE_SIZE / 2;
+
+/** A direct I/O the engine started. */
+export interface Io {
+  iocb: number;
+  proc: number;
+  page: number;
+  half: number;
+  read: boolean;
+  /** Set when its completion is reported; for a read, whether the reader got the device's bytes. */
+  outcome: { ok: boolean; detail?: string } | null;
+}
+
+export interface CatalogState {
+  w: World;
+  /** Live processes (mm indices); the first is the original and never exits. */
+  procs: number[];
+  buf: number;
+  ino: number;
+  ios: Io[];
+}
+
+export type CatalogAction =
+  | { op: "write" | "dio_read" | "dio_write"; proc: number; page: number; half: number }
+  | { op: "reclaim"; proc: number; page: number }
+  | { op: "fork" | "exit"; proc: number }
+  | { op: "device_transfer" | "device_complete"; bio: number }
+  | { op: "work" };
+
+export function describe_catalog_action(a: CatalogAction): string {
+  switch (a.op) {
+    case "write": return `process ${a.proc}: write page ${a.page} half ${a.half}`;
+    case "dio_read": return `process ${a.proc}: O_DIRECT read into page ${a.page} half ${a.half} (async)`;
+    case "dio_write": return `process ${a.proc}: O_DIRECT write from page ${a.page} half ${a.half} (async)`;
+    case "reclaim": return `reclaim: page ${a.page} of process ${a.proc} (MADV_PAGEOUT)`;
+    case "fork": return `process ${a.proc}: fork()`;
+    case "exit": return `process ${a.proc}: exit()`;
+    case "work": return "kworker: run queued work";
+    default: return `device: ${a.op === "device_transfer" ? "transfer" : "complete"} bio ${a.bio}`;
+  }
+}
+
+export function catalog_initial(config: KernelConfig, b: CatalogBounds): CatalogState {
+  const w = boot(config);
+  const p = mm_alloc(w);
+  w.current = p;
+  const buf = mmap_anon(w, w.mms[p], b.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
+  user_access(w, w.mms[p], buf, new Uint8Array(b.pages * PAGE_SIZE).fill(0xaa), true);
+  const ino = tmpfile(w);
+  for (let k = 0; k < b.pages; k++) w.inodes[ino].disk.set(k, Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (0x31 + k + i) & 0xff));
+  w.inodes[ino].i_size = b.pages * PAGE_SIZE;
+  return { w, procs: [p], buf, ino, ios: [] };
+}
+
+const pending = (s: CatalogState): Io[] => s.ios.filter((io) => !io.outcome);
+
+export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogAction[] {
+  const out: CatalogAction[] = [];
+  const busy = pending(s);
+  for (const proc of s.procs) {
+    for (let page = 0; page < b.pages; page++) {
+      for (const half of [0, 1]) {
+        if (busy.some((io) => io.proc === proc && io.page === page && io.half === half)) continue;
+        out.push({ op: "write", proc, page, half });
+        if (busy.length < b.in_flight) out.push({ op: "dio_read", proc, page, half }, { op: "dio_write", proc, page, half });
+      }
+      out.push({ op: "reclaim", proc, page });
+    }
+    if (s.procs.length < b.processes) out.push({ op: "fork", proc });
+    if (proc !== s.procs[0] && !busy.some((io) => io.proc === proc)) out.push({ op: "exit", proc });
+  }
+  for (const bio of s.w.block.in_flight) out.push({ op: "device_transfer", bio });
+  for (const bio of s.w.block.transferred) out.push({ op: "device_complete", bio });
+  if (s.w.block.work.length) out.push({ op: "work" });
+  return out;
+}
+
+export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
+  const w = clone_world(s.w);
+  const t: CatalogState = { ...s, w, procs: s.procs.slice(), ios: s.ios.map((io) => ({ ...io })) };
+  const addr = (page: number, half: number) => s.buf + page * PAGE_SIZE + half * HALF;
+  switch (a.op) {
+    case "write":
+      user_access(w, w.mms[a.proc], addr(a.page, a.half), new Uint8Array(HALF).fill(0xb0 + a.proc), true);
+      break;
+    case "dio_read":
+    case "dio_write": {
+      w.current = a.proc;
+      const iocb = init_async_kiocb(w, s.ino, a.page * PAGE_SIZE + a.half * HALF);
+      const dir = a.op === "dio_read" ? READ : WRITE;
+      iomap_dio_rw(w, iocb, iov_iter_ubuf(w, dir, addr(a.page, a.half), HALF));
+      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, outcome: null });
+      break;
+    }
+    case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(a.page, 0), PAGE_SIZE); break;
+    case "fork": t.procs.push(fork_mm(w, a.proc)); break;
+    case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
+    case "device_transfer": blk_dev_transfer(w, a.bio); break;
+    case "device_complete": blk_dev_complete(w, a.bio); break;
+    case "work": run_work(w); break;
+  }
+  // Observe completions the moment they are reported: what did each reader get?
+  for (const io of pending(t)) {
+    if (!w.block.completions.some((c) => c.iocb === io.iocb)) continue;
+    const pos = io.page * PAGE_SIZE + io.half * HALF;
+    io.outcome = io.read ? read_outcome(w, io.proc, addr(io.page, io.half), s.ino, pos, HALF) : { ok: true };
+  }
+  return t;
+}
+
+export function catalog_view(s: CatalogState): WorldView {
+  const b = s.w.block;
+  const reads: ReadOutcome[] = s.ios.filter((io) => io.read).map((io) => ({
+    what: `process ${io.proc}'s O_DIRECT read into page ${io.page} half ${io.half}`,
+    ok: io.outcome ? io.outcome.ok : null,
+    detail: io.outcome?.detail,
+  }));
+  const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length;
+  return { w: s.w, quiescent, reads };
+}
+
+export function catalog_model(config: KernelConfig, b: CatalogBounds, properties: readonly WorldProperty[]): Model<CatalogState, CatalogAction> {
+  const init = catalog_initial(config, b);
+  return {
+    initial: () => [init],
+    actions: (s) => catalog_actions(s, b),
+    step: catalog_step,
+    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${world_key(s.w)}`,
+    check(s): Violation | null {
+      const view = catalog_view(s);
+      for (const p of properties) {
+        const why = p.check(view);
+        if (why) return { property: p.id, message: why };
+      }
+      return null;
+    },
+  };
+}
