@@ -127,18 +127,19 @@ export function completion_state(w: World, d: DioId): { value: CompletionValue |
   const dio = b.dios[d.dio];
   const failed = done ? done.res < 0 : !!dio && dio.error !== 0;
   const context = { op: d.op, cleaned: !folio_test(w, d.buffer, PG_dirty), failed };
-  const pinned = w.mem.refcount[d.buffer] - d.buffer_refs >= GUP_PIN_COUNTING_BIAS;
+  // The request pins the buffer's one page once; anything else is a count gone wrong.
+  const extra = w.mem.refcount[d.buffer] - d.buffer_refs;
+  const pinned = extra === GUP_PIN_COUNTING_BIAS;
+  const unpinned = extra === 0;
   const bio_alive = !!b.bios[d.bio];
-  const at = (value: string) => ({ value, context });
-  if (d.dio >= b.dios.length) return at("prepared");
+  const anomaly = pinned || unpinned ? "" : ` (buffer refcount ${extra >= 0 ? "+" : ""}${extra})`;
+  const at = (value: string) => ({ value: value + anomaly, context });
+  if (d.dio < 0 || d.dio >= b.dios.length) return at("prepared");
   if (b.in_flight.includes(d.bio)) return at(pinned ? "submitted" : "submitted, buffer not pinned");
   if (b.transferred.includes(d.bio)) return at(pinned ? "transferred" : "transferred, buffer not pinned");
-  if (done) {
-    if (pinned && bio_alive) return at("completed");
-    if (!pinned && !bio_alive) return at("released");
-    return at(`completed, ${pinned ? "pinned" : "unpinned"} buffer, bio ${bio_alive ? "alive" : "freed"}`);
-  }
+  if (done && bio_alive) return at(pinned ? "completed" : "completed, buffer not pinned");
+  if (done) return at(unpinned ? "released" : "completed, bio freed, buffer not released");
   const work = b.work.some((x) => x.fn === "iomap_dio_complete_work" && x.arg === d.dio);
-  if (work && !bio_alive) return at(pinned ? "end_io, buffer still pinned" : "end_io");
+  if (work && !bio_alive) return at(unpinned ? "end_io" : "end_io, buffer not released");
   return at("lost: no bio, no completion, no work");
 }

@@ -167,7 +167,7 @@ const kind_of = (t: number): IterKind | "other" =>
  * counts of the iterator's folios against their baseline (small folios: a pin adds
  * GUP_PIN_COUNTING_BIAS), not from what the caller believes it holds.
  */
-export function iterator_state(w: World, it: IterObject): { value: IterValue | "underflow"; context: IterContext | { kind: string; left: number } } {
+export function iterator_state(w: World, it: IterObject): { value: IterValue | "underflow"; context: { kind: IterKind | "other"; left: number } } {
   if (!it.iter) return { value: "unbuilt", context: { kind: "none", left: 0 } };
   const context = { kind: kind_of(it.iter.iter_type), left: Math.ceil(it.iter.count / PAGE_SIZE) };
   let pinned = false;

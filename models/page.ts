@@ -181,8 +181,8 @@ const none: PageContext = { maps: 0, pins: 0, refs: 0 };
 
 /**
  * The page's machine state, read from the world: the frame's counts and flags, and for a page
- * that is gone, whether a swap PTE still stands for it. Not a machine state value when the
- * world is in a situation the machine has no state for (e.g. "shared" with pins).
+ * that is gone, whether a swap PTE still stands for it. A situation the machine has no state for
+ * reads as a value and context it never reaches (e.g. "shared" with pins).
  */
 export function page_state(w: World, id: PageId): { value: PageValue; context: PageContext } {
   const m = w.mem;

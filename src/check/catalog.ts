@@ -11,6 +11,8 @@ import {
   user_access, WRITE,
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
+import type { MachineCoverage } from "./monitor.js";
+import { new_coverage, page_monitor } from "./monitor.js";
 import { read_outcome } from "./peek.js";
 import { world_key } from "./world_key.js";
 
@@ -146,13 +148,16 @@ export function catalog_view(s: CatalogState): WorldView {
   return { w: s.w, quiescent, reads };
 }
 
-export function catalog_model(config: KernelConfig, b: CatalogBounds, properties: readonly WorldProperty[]): Model<CatalogState, CatalogAction> {
+export function catalog_model(
+  config: KernelConfig, b: CatalogBounds, properties: readonly WorldProperty[], coverage: MachineCoverage = new_coverage(),
+): Model<CatalogState, CatalogAction> {
   const init = catalog_initial(config, b);
   return {
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),
     step: catalog_step,
     key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${world_key(s.w)}`,
+    check_step: (s, _a, t) => page_monitor(s.w, t.w, coverage),
     check(s): Violation | null {
       const view = catalog_view(s);
       for (const p of properties) {

@@ -11,6 +11,8 @@ export interface Model<S, A> {
   key(s: S): string;
   /** The first broken invariant in s, or null. */
   check(s: S): Violation | null;
+  /** A rule about the step itself (e.g. a model monitor): checked before check(t). */
+  check_step?(s: S, a: A, t: S): Violation | null;
 }
 
 export interface Violation {
@@ -82,12 +84,14 @@ export function explore<S, A>(
       transitions++;
       const t = model.step(s, a);
       const k = model.key(t);
-      if (seen.has(k)) continue;
+      // A rule about steps must hold on every transition, also one into a state already seen.
+      const vs = model.check_step?.(s, a, t) ?? null;
+      if (seen.has(k) && !vs) continue;
       const tid = nodes.length;
       nodes.push({ parent: id, action: a, depth: nodes[id].depth + 1 });
-      seen.set(k, tid);
+      if (!seen.has(k)) seen.set(k, tid);
       depth = Math.max(depth, nodes[tid].depth);
-      const v = model.check(t);
+      const v = vs ?? model.check(t);
       if (v) return found(tid, v);
       queue.push(t);
       ids.push(tid);

@@ -9,6 +9,7 @@ import { describe_action as describe_iter, iter_model } from "./iter_model.js";
 import type { IterState } from "./iter_state.js";
 import type { CatalogAction, CatalogBounds, CatalogState } from "./catalog.js";
 import { catalog_actions, catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
+import { new_coverage, page_machine_size } from "./monitor.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
 import { describe_action as describe_scenario, enabled_actions, scenario_model, scenario_view } from "./scenario.js";
 import { scenarios } from "./scenarios/index.js";
@@ -26,6 +27,8 @@ export interface Target {
   properties: readonly string[];
   /** The ids of the properties whose guarded situation arises in s. */
   guarded(s: unknown): string[];
+  /** For targets with model monitors: how much of each machine the exploration so far reached. */
+  machine_coverage?(): { machine: string; states: number; states_defined: number; edges: number; edges_defined: number }[];
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -58,7 +61,8 @@ export function scenario_targets(config: KernelConfig): Target[] {
 }
 
 export function catalog_target(config: KernelConfig, bounds: CatalogBounds = default_catalog_bounds): Target {
-  const model = catalog_model(config, bounds, world_properties) as unknown as Model<unknown, unknown>;
+  const coverage = new_coverage();
+  const model = catalog_model(config, bounds, world_properties, coverage) as unknown as Model<unknown, unknown>;
   return {
     id: "catalog",
     model,
@@ -68,6 +72,11 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
     enabled: (s, a) => catalog_actions(s as CatalogState, bounds).some((x) => same(x, a)),
     properties: world_properties.map((p) => p.id),
     guarded: (s) => world_properties.filter((p) => p.guarded(catalog_view(s as CatalogState))).map((p) => p.id),
+    machine_coverage: () => [{
+      machine: "page",
+      states: coverage.states.size, states_defined: page_machine_size.states,
+      edges: coverage.edges.size, edges_defined: page_machine_size.edges,
+    }],
   };
 }
 

@@ -96,14 +96,14 @@ export function story_text(st: Story): string {
 }
 
 /** ITF: the action taken into each state and the pages it touched, plus what replay needs in #meta. */
-export function story_itf(st: Story, bug: string | null): object {
+export function story_itf(st: Story, bug: string | null, era = "current"): object {
   return {
     "#meta": {
       format: "ITF",
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
       source: "pincheck",
       description: st.violation ? `${st.violation.property}: ${st.violation.message}` : "no violation",
-      pincheck: { target: st.target, initial: st.initial, bug, actions: st.steps.map((s) => s.action) },
+      pincheck: { target: st.target, initial: st.initial, era, bug, actions: st.steps.map((s) => s.action) },
     },
     vars: ["step", "action", "pages", "violation"],
     states: [

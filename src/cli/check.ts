@@ -7,14 +7,14 @@ import { explore } from "../check/explore.js";
 import type { Target } from "../check/targets.js";
 import { all_targets } from "../check/targets.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
-import { bug_ids, config_for } from "../kernel/index.js";
+import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const DEFAULT_DEPTH = 6;
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N]
-                      [--bug ID] [--json] [--trace-out FILE]
+                      [--era ERA] [--bug ID] [--json] [--trace-out FILE]
 
 Explores, breadth first and exhaustively, checking every property after every step:
   - iov_iter: every sequence of up to N iterator operations (advance, revert, copy in the
@@ -30,7 +30,8 @@ The first violation is reported with a shortest trace.
   --processes N      processes alive at once in the catalog, 1..3 (default ${default_catalog_bounds.processes})
   --pages N          pages in each process's buffer, 1..3 (default ${default_catalog_bounds.pages})
   --in-flight N      direct I/Os in flight at once, 0..2 (default ${default_catalog_bounds.in_flight})
-  --bug ID           simulate a historical bug: ${bug_ids().join(", ")}
+  --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
+  --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
   --json             one JSON object on stdout, no progress
   --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
@@ -60,6 +61,7 @@ export function run_check(argv: string[]): number {
   const flags = parse_flags(argv, {
     depth: { type: "string", allowed: "an integer from 0 to 12" },
     bug: { type: "string", allowed: bug_ids().join(", ") },
+    era: { type: "string", allowed: era_ids().join(", ") },
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
     processes: { type: "string", allowed: "an integer from 1 to 3" },
@@ -73,8 +75,11 @@ export function run_check(argv: string[]): number {
   }
   const depth = int_flag(flags.depth, "depth", 0, 12, DEFAULT_DEPTH);
   const bug = flags.bug as string | undefined;
-  const config = config_for(bug);
+  const era = (flags.era as string | undefined) ?? "current";
+  if (!era_ids().includes(era)) throw new UsageError(`--era must be one of ${era_ids().join(", ")}, got '${era}'`);
+  const config = config_for(bug, era);
   if (!config) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
+  const setting = `era ${era}${bug ? `, bug switch ${bug}` : ""}`;
   const json = flags.json === true;
   const progress = progress_reporter(json);
 
@@ -102,15 +107,17 @@ export function run_check(argv: string[]): number {
 
   const story = failed ? replay_story(failed.target, failed.initial, failed.actions) : null;
   if (typeof story === "string") throw new Error(`internal: the counterexample does not replay: ${story}`);
-  if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null), null, 2) + "\n");
+  if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");
 
   const total = (k: "states" | "transitions") => runs.reduce((a, r) => a + r[k], 0);
+  const machines = targets.flatMap((t) => t.machine_coverage?.() ?? []);
   const vacuous = failed ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
   if (json) {
     console.log(JSON.stringify({
       result: story ? "violation" : "ok",
       property: story?.violation?.property ?? null,
       message: story?.violation?.message ?? null,
+      era,
       bug: bug ?? null,
       states: total("states"),
       transitions: total("transitions"),
@@ -119,17 +126,19 @@ export function run_check(argv: string[]): number {
       bounds,
       seconds: Number(seconds.toFixed(3)),
       targets: runs,
-      coverage: { guarded_states: Object.fromEntries(guarded), vacuous },
+      coverage: { guarded_states: Object.fromEntries(guarded), vacuous, machines },
       ...(story ? { trace: { target: story.target, initial: story.initial, steps: story.steps } } : {}),
     }));
   } else if (!story) {
-    console.log(`pincheck check: no violation (${bug ? `bug switch ${bug}` : "current kernel"}; paths of ${depth} steps; catalog of ${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight; every scenario interleaving)`);
+    console.log(`pincheck check: no violation (${setting}; paths of ${depth} steps; catalog of ${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight; every scenario interleaving)`);
     for (const r of runs) console.log(`  ${r.id}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth}`);
     console.log(`  total ${total("states")} states in ${seconds.toFixed(2)} s`);
     console.log(`  properties (states where each one's situation arose): ${[...guarded].map(([id, n]) => `${id} ${n}`).join(", ")}`);
     if (vacuous.length) console.log(`  vacuous (never exercised): ${vacuous.join(", ")}`);
+    for (const m of machines)
+      console.log(`  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`);
   } else {
-    console.log(`pincheck check: ${story.violation!.property} violated (${bug ? `bug switch ${bug}` : "current kernel"})`);
+    console.log(`pincheck check: ${story.violation!.property} violated (${setting})`);
     console.log(story_text(story));
   }
   return story ? 1 : 0;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { all_targets } from "../check/targets.js";
 import { replay_story, story_text } from "../check/trace.js";
-import { bug_ids, config_for } from "../kernel/index.js";
+import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
 
 export const replay_help = `usage: pincheck replay FILE [--json]
@@ -16,6 +16,7 @@ Exit status: 1 the recorded violation is reproduced, 0 the trace runs without vi
 interface TraceMeta {
   target: string;
   initial: string;
+  era: string;
   bug: string | null;
   actions: unknown[];
   property: string | null;
@@ -36,8 +37,9 @@ function read_trace(file: string): TraceMeta {
   if (!Array.isArray(p.actions)) throw new UsageError(`${file}: "#meta".pincheck.actions must be an array`);
   if (p.bug !== null && p.bug !== undefined && !bug_ids().includes(p.bug))
     throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got '${p.bug}'`);
+  if (p.era !== undefined && !era_ids().includes(p.era)) throw new UsageError(`${file}: "#meta".pincheck.era must be one of ${era_ids().join(", ")}, got '${p.era}'`);
   const property = typeof meta?.description === "string" && meta.description !== "no violation" ? meta.description.split(":")[0] : null;
-  return { target: p.target, initial: p.initial, bug: p.bug ?? null, actions: p.actions, property };
+  return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property };
 }
 
 export function run_replay(argv: string[]): number {
@@ -49,7 +51,7 @@ export function run_replay(argv: string[]): number {
   const file = flags._ as string | undefined;
   if (!file) throw new UsageError("replay needs a trace file: pincheck replay FILE");
   const t = read_trace(file);
-  const target = all_targets(config_for(t.bug ?? undefined)!).find((x) => x.id === t.target);
+  const target = all_targets(config_for(t.bug ?? undefined, t.era)!).find((x) => x.id === t.target);
   if (!target) throw new UsageError(`${file}: unknown target '${t.target}' (known: ${all_targets(config_for()!).map((x) => x.id).join(", ")})`);
   const story = replay_story(target, t.initial, t.actions);
   if (typeof story === "string") throw new UsageError(`${file}: ${story}`);

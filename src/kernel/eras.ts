@@ -7,9 +7,62 @@ export interface KernelConfig {
    * put_page() (BIO_PAGE_REFFED), as before v6.4; fork cannot see such pages as pinned.
    */
   dio_get_refs: boolean;
+  /** fork copies maybe-pinned anonymous pages for the child (70e806e4e645, v5.9/5.10). */
+  fork_early_cow: boolean;
+  /**
+   * How a write fault decides to reuse a possibly shared anonymous page: "mapcount" (before
+   * 09854ba94c6a, v5.9: reuse when mapped once, whatever other references exist) or "refcount"
+   * (the sole reference).
+   */
+  cow_reuse: "mapcount" | "refcount";
+  /**
+   * PageAnonExclusive and GUP-triggered unsharing (6c287605fd56 and the FAULT_FLAG_UNSHARE
+   * series, v5.19/6.0): R/O pins of a possibly shared anonymous page unshare it first, and fork
+   * refuses to share an exclusive pinned page. Without it, fork decides on the pin alone.
+   */
+  anon_exclusive: boolean;
+  /** Pinning the shared zero page records nothing (c8070b787519, v6.5); before, it counted. */
+  zero_page_pin_noop: boolean;
+  /** Writable FOLL_LONGTERM pins of dirty-tracked shared file mappings are refused (8ac268436e6d, v6.5). */
+  longterm_file_write_refused: boolean;
 }
 
-export const CURRENT_CONFIG: KernelConfig = Object.freeze({ dio_get_refs: false });
+export const CURRENT_CONFIG: KernelConfig = Object.freeze({
+  dio_get_refs: false,
+  fork_early_cow: true,
+  cow_reuse: "refcount",
+  anon_exclusive: true,
+  zero_page_pin_noop: true,
+  longterm_file_write_refused: true,
+} as const);
+
+export interface Era {
+  id: string;
+  title: string;
+  config: KernelConfig;
+}
+
+/** The kernel eras that matter for pinning (kernel-semantics §9), oldest first. */
+export const ERAS: readonly Era[] = [
+  {
+    id: "pre-pin",
+    title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false }),
+  },
+  {
+    id: "5.9-5.18",
+    title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false }),
+  },
+  {
+    id: "6.0-6.4",
+    title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false }),
+  },
+  { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
+];
+
+export const era_ids = (): string[] => ERAS.map((e) => e.id);
 
 export interface BugSwitch {
   id: string;
@@ -37,9 +90,14 @@ export const BUGS: readonly BugSwitch[] = [
 
 export const bug_ids = (): string[] => BUGS.map((b) => b.id);
 
-/** The configuration for a bug switch id (or the current kernel); undefined for an unknown id. */
-export function config_for(bug?: string): KernelConfig | undefined {
-  if (bug === undefined) return CURRENT_CONFIG;
+/**
+ * The configuration of an era (default: current) with a bug switch on top; undefined for an
+ * unknown era or bug id.
+ */
+export function config_for(bug?: string, era = "current"): KernelConfig | undefined {
+  const base = ERAS.find((e) => e.id === era)?.config;
+  if (!base) return undefined;
+  if (bug === undefined) return base;
   const b = BUGS.find((x) => x.id === bug);
-  return b ? Object.freeze({ ...CURRENT_CONFIG, ...b.config }) : undefined;
+  return b ? Object.freeze({ ...base, ...b.config }) : undefined;
 }

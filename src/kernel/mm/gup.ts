@@ -33,7 +33,7 @@ export function try_grab_folio(w: World, folio: number, refs: number, flags: num
     folio_ref_add(w, folio, refs);
   } else if (flags & FOLL_PIN) {
     // c8070b787519 (v6.5): pinning the zero page records nothing.
-    if (is_zero_folio(folio)) return 0;
+    if (is_zero_folio(folio) && w.config.zero_page_pin_noop) return 0;
     if (folio_has_pincount(w, folio)) {
       folio_ref_add(w, folio, refs);
       w.mem.pincount[folio] += refs;
@@ -52,7 +52,7 @@ export function gup_put_folio(w: World, folio: number, refs: number, flags: numb
     return;
   }
   if (flags & FOLL_PIN) {
-    if (is_zero_folio(folio)) return;
+    if (is_zero_folio(folio) && w.config.zero_page_pin_noop) return;
     w.vmstat.nr_foll_pin_released += refs;
     if (folio_has_pincount(w, folio)) {
       w.mem.pincount[folio] -= refs;
@@ -117,7 +117,7 @@ function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_fla
  * an anonymous copy (84209e87c696, v6.2).
  */
 function must_unshare(w: World, vma: Vma, flags: number, page: number): boolean {
-  if ((flags & (FOLL_PIN | FOLL_WRITE)) !== FOLL_PIN) return false;
+  if ((flags & (FOLL_PIN | FOLL_WRITE)) !== FOLL_PIN || !w.config.anon_exclusive) return false;
   if (!folio_test(w, page_folio(w, page), PG_anon)) return (flags & FOLL_LONGTERM) !== 0 && is_cow_mapping(vma.vm_flags);
   return !(w.mem.flags[page] & PG_anon_exclusive);
 }
@@ -133,7 +133,7 @@ function check_vma_flags(w: World, vma: Vma, flags: number): number {
   if (flags & FOLL_WRITE) {
     // writable_file_mapping_allowed() (8ac268436e6d, v6.5): no writable long-term pins of
     // dirty-tracked file pages.
-    if ((flags & FOLL_LONGTERM) && vma_needs_dirty_tracking(w, vma)) return -EFAULT;
+    if ((flags & FOLL_LONGTERM) && w.config.longterm_file_write_refused && vma_needs_dirty_tracking(w, vma)) return -EFAULT;
     if (!(vma.vm_flags & VM_WRITE) && (!(flags & FOLL_FORCE) || !is_cow_mapping(vma.vm_flags))) return -EFAULT;
   } else if (!(vma.vm_flags & VM_READ) && (!(flags & FOLL_FORCE) || !(vma.vm_flags & VM_MAYREAD))) {
     return -EFAULT;
