@@ -1,13 +1,14 @@
 // What a world-level property sees, whichever engine produced the state: the world, whether
-// nothing is in flight, and the direct-I/O reads started so far with what their reader saw.
+// nothing is in flight, and what each pin holder would see: the direct-I/O reads started so far
+// with what their reader got, and the registered fixed buffers with what their owner maps.
 import type { World } from "../src/kernel/index.js";
 
 export interface ReadOutcome {
-  /** Which read, in words. */
+  /** Which read or buffer, in words. */
   what: string;
-  /** null while in flight; then whether the reader's memory held the bytes the device read. */
+  /** null while undecided (I/O in flight); then whether the pinner sees what the pin refers to. */
   ok: boolean | null;
-  /** On a mismatch: the first differing byte, as "byte N is X, not the device's Y". */
+  /** On a mismatch, what went wrong, e.g. "completed, but the reader's byte N is X, not Y". */
   detail?: string;
 }
 

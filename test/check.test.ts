@@ -71,7 +71,7 @@ describe("pincheck CLI", () => {
     expect(r.targets[0]).toMatchObject({ id: "iov_iter", depth: 3 });
     expect(r.coverage.vacuous).toEqual([]);
     expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", "dio-read-vs-fork"]);
-    expect(r.bounds).toEqual({ processes: 2, pages: 1, in_flight: 1 });
+    expect(r.bounds).toEqual({ processes: 2, pages: 1, in_flight: 1, fixed: 1 });
   });
 
   it.each([

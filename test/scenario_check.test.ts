@@ -39,7 +39,7 @@ describe("DIO read vs fork", () => {
 describe("the bounded catalog", () => {
   it("finds H1 from free operations under the FOLL_GET switch, and nothing under the current kernel", async () => {
     const { catalog_model, describe_catalog_action } = await import("../src/check/catalog.js");
-    const bounds = { processes: 2, pages: 1, in_flight: 1 };
+    const bounds = { processes: 2, pages: 1, in_flight: 1, fixed: 0 };
     const now = explore(catalog_model(config_for()!, bounds, world_properties), 5);
     expect(now.result).toBe("ok");
     const old = explore(catalog_model(config_for("dio-read-vs-fork")!, bounds, world_properties), 5);

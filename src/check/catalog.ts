@@ -1,14 +1,18 @@
 // The bounded configuration: instead of fixed threads, the engine may at every step let any
 // live process write half a page of its buffer, fork, exit, start an async O_DIRECT read or
-// write of half a page, or have a page reclaimed; the device and the workqueue step whenever
-// they can. Bounds keep it finite: processes, buffer pages, I/Os in flight, steps. A program
-// does not touch a half page while its own I/O on it is in flight (that would be its bug).
+// write of half a page, register a page as an io_uring fixed buffer (a long-term pin) or
+// unregister it, vmsplice half a page into a pipe (page references) or drain the pipe, or have
+// a page reclaimed; the device and the workqueue step whenever they can. Bounds keep it finite:
+// processes, buffer pages, I/Os in flight, steps. A program does not touch a half page while
+// its own I/O on it is in flight (that would be its bug).
 import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { KernelConfig, World } from "../kernel/index.js";
+import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
-  blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb, iomap_dio_rw,
-  iov_iter_ubuf, madvise_pageout, mm_alloc, mmap_anon, PAGE_SIZE, PROT_READ, PROT_WRITE, READ, run_work, tmpfile,
-  user_access, WRITE,
+  blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, follow_pte, fork_mm, init_async_kiocb,
+  io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout,
+  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, tmpfile, user_access,
+  vmsplice_to_pipe, WRITE,
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
 import type { MachineCoverage } from "./monitor.js";
@@ -23,9 +27,11 @@ export interface CatalogBounds {
   pages: number;
   /** Direct I/Os submitted and not yet completed. */
   in_flight: number;
+  /** io_uring fixed buffers registered at once. */
+  fixed: number;
 }
 
-export const default_catalog_bounds: CatalogBounds = { processes: 2, pages: 1, in_flight: 1 };
+export const default_catalog_bounds: CatalogBounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
 
 const HALF = PAGE_SIZE / 2;
 
@@ -40,6 +46,13 @@ export interface Io {
   outcome: { ok: boolean; detail?: string } | null;
 }
 
+/** A registered io_uring fixed buffer: one page of a process's buffer, pinned. */
+export interface Fixed {
+  proc: number;
+  page: number;
+  imu: io_mapped_ubuf;
+}
+
 export interface CatalogState {
   w: World;
   /** Live processes (mm indices); the first is the original and never exits. */
@@ -47,12 +60,18 @@ export interface CatalogState {
   buf: number;
   ino: number;
   ios: Io[];
+  fixed: Fixed[];
+  /** The pipe vmsplice feeds (index in w.pipes) and a kernel buffer a drain reads into. */
+  pipe: number;
+  sink: number;
 }
 
 export type CatalogAction =
   | { op: "write" | "dio_read" | "dio_write"; proc: number; page: number; half: number }
-  | { op: "reclaim"; proc: number; page: number }
+  | { op: "reclaim" | "register" | "unregister"; proc: number; page: number }
+  | { op: "vmsplice"; proc: number; page: number; half: number }
   | { op: "fork" | "exit"; proc: number }
+  | { op: "pipe_read" }
   | { op: "device_transfer" | "device_complete"; bio: number }
   | { op: "work" };
 
@@ -62,6 +81,10 @@ export function describe_catalog_action(a: CatalogAction): string {
     case "dio_read": return `process ${a.proc}: O_DIRECT read into page ${a.page} half ${a.half} (async)`;
     case "dio_write": return `process ${a.proc}: O_DIRECT write from page ${a.page} half ${a.half} (async)`;
     case "reclaim": return `reclaim: page ${a.page} of process ${a.proc} (MADV_PAGEOUT)`;
+    case "register": return `process ${a.proc}: io_uring register page ${a.page} as a fixed buffer`;
+    case "unregister": return `process ${a.proc}: io_uring unregister the fixed buffer at page ${a.page}`;
+    case "vmsplice": return `process ${a.proc}: vmsplice page ${a.page} half ${a.half} into the pipe`;
+    case "pipe_read": return "reader: drain the pipe";
     case "fork": return `process ${a.proc}: fork()`;
     case "exit": return `process ${a.proc}: exit()`;
     case "work": return "kworker: run queued work";
@@ -78,7 +101,9 @@ export function catalog_initial(config: KernelConfig, b: CatalogBounds): Catalog
   const ino = tmpfile(w);
   for (let k = 0; k < b.pages; k++) w.inodes[ino].disk.set(k, Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (0x31 + k + i) & 0xff));
   w.inodes[ino].i_size = b.pages * PAGE_SIZE;
-  return { w, procs: [p], buf, ino, ios: [] };
+  w.pipes.push(pipe_create());
+  const sink = kmalloc(w, PAGE_SIZE);
+  return { w, procs: [p], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink };
 }
 
 const pending = (s: CatalogState): Io[] => s.ios.filter((io) => !io.outcome);
@@ -94,10 +119,16 @@ export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogActio
         if (busy.length < b.in_flight) out.push({ op: "dio_read", proc, page, half }, { op: "dio_write", proc, page, half });
       }
       out.push({ op: "reclaim", proc, page });
+      const fixed = s.fixed.some((f) => f.proc === proc && f.page === page);
+      if (fixed) out.push({ op: "unregister", proc, page });
+      else if (s.fixed.length < b.fixed) out.push({ op: "register", proc, page });
+      if (!s.w.pipes[s.pipe].bufs.length) for (const half of [0, 1]) out.push({ op: "vmsplice", proc, page, half });
     }
     if (s.procs.length < b.processes) out.push({ op: "fork", proc });
-    if (proc !== s.procs[0] && !busy.some((io) => io.proc === proc)) out.push({ op: "exit", proc });
+    const owns = busy.some((io) => io.proc === proc) || s.fixed.some((f) => f.proc === proc);
+    if (proc !== s.procs[0] && !owns) out.push({ op: "exit", proc });
   }
+  if (s.w.pipes[s.pipe].bufs.length) out.push({ op: "pipe_read" });
   for (const bio of s.w.block.in_flight) out.push({ op: "device_transfer", bio });
   for (const bio of s.w.block.transferred) out.push({ op: "device_complete", bio });
   if (s.w.block.work.length) out.push({ op: "work" });
@@ -106,7 +137,7 @@ export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogActio
 
 export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
   const w = clone_world(s.w);
-  const t: CatalogState = { ...s, w, procs: s.procs.slice(), ios: s.ios.map((io) => ({ ...io })) };
+  const t: CatalogState = { ...s, w, procs: s.procs.slice(), ios: s.ios.map((io) => ({ ...io })), fixed: s.fixed.slice() };
   const addr = (page: number, half: number) => s.buf + page * PAGE_SIZE + half * HALF;
   switch (a.op) {
     case "write":
@@ -122,6 +153,25 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       break;
     }
     case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(a.page, 0), PAGE_SIZE); break;
+    case "register": {
+      w.current = a.proc;
+      const imu = io_sqe_buffer_register(w, addr(a.page, 0), PAGE_SIZE);
+      if (typeof imu !== "number") t.fixed.push({ proc: a.proc, page: a.page, imu });
+      break;
+    }
+    case "unregister": {
+      const k = t.fixed.findIndex((f) => f.proc === a.proc && f.page === a.page);
+      io_buffer_unmap(w, t.fixed[k].imu);
+      t.fixed.splice(k, 1);
+      break;
+    }
+    case "vmsplice":
+      w.current = a.proc;
+      vmsplice_to_pipe(w, w.pipes[s.pipe], [{ iov_base: addr(a.page, a.half), iov_len: HALF }]);
+      break;
+    case "pipe_read":
+      pipe_read(w, w.pipes[s.pipe], iov_iter_kvec(w, READ, [{ iov_base: s.sink, iov_len: PAGE_SIZE }], 1, PAGE_SIZE));
+      break;
     case "fork": t.procs.push(fork_mm(w, a.proc)); break;
     case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
     case "device_transfer": blk_dev_transfer(w, a.bio); break;
@@ -144,7 +194,18 @@ export function catalog_view(s: CatalogState): WorldView {
     ok: io.outcome ? io.outcome.ok : null,
     detail: io.outcome?.detail,
   }));
-  const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length;
+  // A registered buffer must stay what its owner maps (cow.c "fork() with an iouring fixed buffer").
+  for (const f of s.fixed) {
+    const pte = follow_pte(s.w.mms[f.proc], s.buf + f.page * PAGE_SIZE);
+    const ok = !pte || pte.pfn === f.imu.pages[0];
+    reads.push({
+      what: `process ${f.proc}'s io_uring fixed buffer at page ${f.page}`,
+      ok,
+      detail: ok ? undefined : `the owner now maps page ${pte!.pfn}, not the pinned page ${f.imu.pages[0]}`,
+    });
+  }
+  const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length &&
+    !s.fixed.length && !s.w.pipes[s.pipe].bufs.length;
   return { w: s.w, quiescent, reads };
 }
 
@@ -156,7 +217,7 @@ export function catalog_model(
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),
     step: catalog_step,
-    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${world_key(s.w)}`,
+    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${world_key(s.w)}`,
     check_step: (s, _a, t) => page_monitor(s.w, t.w, coverage),
     check(s): Violation | null {
       const view = catalog_view(s);

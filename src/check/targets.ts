@@ -66,7 +66,7 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
   return {
     id: "catalog",
     model,
-    initial_name: () => `catalog (${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight)`,
+    initial_name: () => "catalog",
     describe: (a) => describe_catalog_action(a as CatalogAction),
     world: (s) => (s as CatalogState).w,
     enabled: (s, a) => catalog_actions(s as CatalogState, bounds).some((x) => same(x, a)),

@@ -74,7 +74,7 @@ export function replay_story(t: Target, initial: string, actions: readonly unkno
       step: k + 1, action: a, text: t.describe(a), pages: changed_pages(before, after),
       events: after.events.slice(before.events.length).map((e) => `${e.kind} ${e.fn}: ${e.what}`),
     });
-    const v = t.model.check(next);
+    const v = t.model.check_step?.(s, a, next) ?? t.model.check(next);
     if (v) story.violation = { ...v, step: k + 1 };
     s = next;
   }

@@ -11,9 +11,9 @@ import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
-export const DEFAULT_DEPTH = 6;
+export const DEFAULT_DEPTH = 5;
 
-export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N]
+export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]
                       [--era ERA] [--bug ID] [--json] [--trace-out FILE]
 
 Explores, breadth first and exhaustively, checking every property after every step:
@@ -21,7 +21,8 @@ Explores, breadth first and exhaustively, checking every property after every st
     iterator's direction, iov_iter_extract_pages, release) from each iterator type in both
     directions;
   - catalog: every sequence of up to N operations of processes on their anonymous buffers
-    (write, fork, exit, async O_DIRECT read and write, reclaim) interleaved with the device
+    (write, fork, exit, async O_DIRECT read and write, io_uring fixed buffer register and
+    unregister, vmsplice and pipe drain, reclaim) interleaved with the device
     and the workqueue, within the bounds below;
   - every scenario: all interleavings of its threads with the device and the workqueue.
 The first violation is reported with a shortest trace.
@@ -30,6 +31,7 @@ The first violation is reported with a shortest trace.
   --processes N      processes alive at once in the catalog, 1..3 (default ${default_catalog_bounds.processes})
   --pages N          pages in each process's buffer, 1..3 (default ${default_catalog_bounds.pages})
   --in-flight N      direct I/Os in flight at once, 0..2 (default ${default_catalog_bounds.in_flight})
+  --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${default_catalog_bounds.fixed})
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
   --json             one JSON object on stdout, no progress
@@ -67,6 +69,7 @@ export function run_check(argv: string[]): number {
     processes: { type: "string", allowed: "an integer from 1 to 3" },
     pages: { type: "string", allowed: "an integer from 1 to 3" },
     "in-flight": { type: "string", allowed: "an integer from 0 to 2" },
+    fixed: { type: "string", allowed: "an integer from 0 to 2" },
     help: { type: "boolean" },
   });
   if (flags.help) {
@@ -87,6 +90,7 @@ export function run_check(argv: string[]): number {
     processes: int_flag(flags.processes, "processes", 1, 3, default_catalog_bounds.processes),
     pages: int_flag(flags.pages, "pages", 1, 3, default_catalog_bounds.pages),
     in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, default_catalog_bounds.in_flight),
+    fixed: int_flag(flags.fixed, "fixed", 0, 2, default_catalog_bounds.fixed),
   };
   const targets = all_targets(config, bounds);
   const guarded = new Map<string, number>();
@@ -106,7 +110,8 @@ export function run_check(argv: string[]): number {
   clear_progress(progress !== undefined);
 
   const story = failed ? replay_story(failed.target, failed.initial, failed.actions) : null;
-  if (typeof story === "string") throw new Error(`internal: the counterexample does not replay: ${story}`);
+  if (typeof story === "string" || (story && !story.violation))
+    throw new Error(`internal: the counterexample does not replay: ${typeof story === "string" ? story : "no violation"}`);
   if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");
 
   const total = (k: "states" | "transitions") => runs.reduce((a, r) => a + r[k], 0);
@@ -130,7 +135,7 @@ export function run_check(argv: string[]): number {
       ...(story ? { trace: { target: story.target, initial: story.initial, steps: story.steps } } : {}),
     }));
   } else if (!story) {
-    console.log(`pincheck check: no violation (${setting}; paths of ${depth} steps; catalog of ${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight; every scenario interleaving)`);
+    console.log(`pincheck check: no violation (${setting}; paths of ${depth} steps; catalog of ${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight, ${bounds.fixed} fixed buffer(s); every scenario interleaving)`);
     for (const r of runs) console.log(`  ${r.id}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth}`);
     console.log(`  total ${total("states")} states in ${seconds.toFixed(2)} s`);
     console.log(`  properties (states where each one's situation arose): ${[...guarded].map(([id, n]) => `${id} ${n}`).join(", ")}`);

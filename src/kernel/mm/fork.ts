@@ -39,8 +39,10 @@ function copy_present_pte(w: World, src: Mm, dst: Mm, vma: Vma, addr: number, pt
   }
   const folio = page_folio(w, page);
   if (folio_test(w, folio, PG_anon)) {
-    // folio_try_dup_anon_rmap_pte(): -EBUSY for a maybe-pinned exclusive page.
-    if ((w.mem.flags[page] & PG_anon_exclusive) && folio_needs_cow_for_dma(w, src, folio)) {
+    // folio_try_dup_anon_rmap_pte(): -EBUSY for a maybe-pinned exclusive page. By era: no early
+    // copy before v5.9; v5.9-5.18 (page_needs_cow_for_dma) copied any maybe-pinned page.
+    const exclusive = !w.config.anon_exclusive || (w.mem.flags[page] & PG_anon_exclusive) !== 0;
+    if (w.config.fork_early_cow && exclusive && folio_needs_cow_for_dma(w, src, folio)) {
       copy_present_page(w, dst, vma, addr, pte);
       return;
     }

@@ -96,6 +96,18 @@ function wp_can_reuse_anon_folio(w: World, mm: Mm, folio: number): boolean {
   return folio_ref_count(w, folio) === 1;
 }
 
+/**
+ * Whether a write fault may reuse an anonymous page in place, by era (eras.ts): before v5.9 when
+ * it is mapped once, whatever other references exist (reuse_swap_page(): "COW can break either
+ * way"); v5.9-5.18 only as the sole reference, so even a pinned page is copied away from its pin;
+ * since v6.0 also whenever it is PageAnonExclusive.
+ */
+function can_reuse_anon(w: World, mm: Mm, page: number, folio: number): boolean {
+  if (w.config.cow_reuse === "mapcount") return w.mem.mapcount[page] === 1;
+  if (w.config.anon_exclusive && w.mem.flags[page] & PG_anon_exclusive) return true;
+  return wp_can_reuse_anon_folio(w, mm, folio);
+}
+
 /** do_wp_page(): a write (or unshare) fault on a present PTE that does not allow it. */
 function do_wp_page(w: World, mm: Mm, vma: Vma, addr: number, pte: Pte, write: boolean): void {
   const page = pte.pfn;
@@ -108,7 +120,7 @@ function do_wp_page(w: World, mm: Mm, vma: Vma, addr: number, pte: Pte, write: b
   }
   const folio = page_folio(w, page);
   if (page !== ZERO_PFN && folio_test(w, folio, PG_anon)) {
-    if (!(w.mem.flags[page] & PG_anon_exclusive) && !wp_can_reuse_anon_folio(w, mm, folio)) {
+    if (!can_reuse_anon(w, mm, page, folio)) {
       wp_page_copy(w, mm, vma, addr, page, write);
       return;
     }
