@@ -16,6 +16,8 @@ export interface WorldView {
   w: World;
   quiescent: boolean;
   reads: readonly ReadOutcome[];
+  /** Data a device wrote into file pages, checked once everything dirty was written back. */
+  persisted: readonly ReadOutcome[];
 }
 
 export interface WorldProperty {

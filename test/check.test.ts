@@ -70,7 +70,7 @@ describe("pincheck CLI", () => {
     expect(r.max_depth).toBe(3);
     expect(r.targets[0]).toMatchObject({ id: "iov_iter", depth: 3 });
     expect(r.coverage.vacuous).toEqual([]);
-    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", "dio-read-vs-fork"]);
+    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", "dio-read-vs-fork", "dio-read-vs-writeback"]);
     expect(r.bounds).toEqual({ processes: 2, pages: 1, in_flight: 1, fixed: 1 });
   });
 
@@ -81,7 +81,7 @@ describe("pincheck CLI", () => {
     [["check", "--frob"], /unknown option '--frob'/],
     [["check", "extra"], /unexpected argument 'extra'/],
     [["frob"], /unknown command 'frob'/],
-    [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, got 'nope'/],
+    [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, dma-no-redirty, got 'nope'/],
     [["check", "--processes", "9"], /--processes must be an integer from 1 to 3, got '9'/],
     [["check", "--in-flight", "-1"], /--in-flight/],
     [["replay"], /replay needs a trace file/],

@@ -36,6 +36,28 @@ describe("DIO read vs fork", () => {
   });
 });
 
+describe("DIO read into a shared file page vs writeback (W2)", () => {
+  it("current kernel: the deferred re-dirty gets the device's bytes to disk in every interleaving", async () => {
+    const { dio_read_vs_writeback } = await import("../src/check/scenarios/dio_read_vs_writeback.js");
+    const r = explore(scenario_model(dio_read_vs_writeback, config_for()!, world_properties), 64);
+    expect(r.result).toBe("ok");
+  });
+
+  it("pins dropped without re-dirtying: writeback before the DMA, and sync loses the data", async () => {
+    const { dio_read_vs_writeback } = await import("../src/check/scenarios/dio_read_vs_writeback.js");
+    const r = explore(scenario_model(dio_read_vs_writeback, config_for("dma-no-redirty")!, world_properties), 64);
+    expect(r.violation!.property).toBe("no-writeback-while-pinned");
+    expect(r.trace!.actions.map(describe_action)).toEqual([
+      "P: pread(A, O_DIRECT) into B's mapped page [0..2048) async",
+      "flusher: writeback of B's page starts",
+      "flusher: writeback of B's page ends",
+      "device: transfer bio 0",
+      "device: complete bio 0",
+      "sync: sync(): write back what is dirty, then drop the clean page",
+    ]);
+  });
+});
+
 describe("the bounded catalog", () => {
   it("finds H1 from free operations under the FOLL_GET switch, and nothing under the current kernel", async () => {
     const { catalog_model, describe_catalog_action } = await import("../src/check/catalog.js");
@@ -87,7 +109,7 @@ describe("traces: check --trace-out, replay", () => {
   it.each([
     [{ "#meta": {} }, /no "#meta".pincheck object/],
     [{ "#meta": { pincheck: { target: "nope", initial: "x", actions: [], bug: null } } }, /unknown target 'nope'/],
-    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [], bug: "zzz" } } }, /bug must be null or one of dio-read-vs-fork, got 'zzz'/],
+    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [], bug: "zzz" } } }, /bug must be null or one of dio-read-vs-fork, dma-no-redirty, got 'zzz'/],
     [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [{ kind: "work" }], bug: null } } }, /step 1: action .* is not enabled/],
   ])("a bad trace file is refused with one line and exit 2 (%#)", (doc, message) => {
     const bad = join(dir, "bad.json");
@@ -100,6 +122,9 @@ describe("traces: check --trace-out, replay", () => {
 
   it("bugs --json lists each switch with its era, reference and the property it breaks", () => {
     const rows = JSON.parse(execFileSync("npx", ["tsx", "src/cli/main.ts", "bugs", "--json"], { encoding: "utf8" }));
-    expect(rows).toEqual([expect.objectContaining({ id: "dio-read-vs-fork", breaks: "no-cow-while-pinned" })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ id: "dio-read-vs-fork", breaks: "no-cow-while-pinned" }),
+      expect.objectContaining({ id: "dma-no-redirty", breaks: "no-writeback-while-pinned" }),
+    ]);
   });
 });

@@ -206,7 +206,7 @@ export function catalog_view(s: CatalogState): WorldView {
   }
   const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length &&
     !s.fixed.length && !s.w.pipes[s.pipe].bufs.length;
-  return { w: s.w, quiescent, reads };
+  return { w: s.w, quiescent, reads, persisted: [] };
 }
 
 export function catalog_model(

@@ -5,7 +5,7 @@ import type { KernelConfig, World } from "../kernel/index.js";
 import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
 import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model, Violation } from "./explore.js";
-import { read_outcome } from "./peek.js";
+import { peek_disk, read_outcome } from "./peek.js";
 import { world_key } from "./world_key.js";
 
 /** Named values the set-up and the steps share (process ids, addresses, inode numbers...). */
@@ -96,11 +96,24 @@ export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction):
 export function scenario_view(s: ScenarioState, sc: Scenario): WorldView {
   const v = s.vars;
   const reads: ReadOutcome[] = [];
-  if (v.dio_iocb !== undefined) {
+  if (v.dio_iocb !== undefined && v.dio_buf !== undefined) {
     const done = s.w.block.completions.some((c) => c.iocb === v.dio_iocb && c.res > 0);
     reads.push({ what: `the O_DIRECT read into 0x${v.dio_buf.toString(16)}`, ...(done ? read_outcome(s.w, v.dio_mm, v.dio_buf, v.dio_ino, v.dio_pos, v.dio_len) : { ok: null }) });
   }
-  return { w: s.w, quiescent: quiescent(s, sc), reads };
+  // A scenario that ends with a sync names the DMA's source and the file page it landed in.
+  const persisted: ReadOutcome[] = [];
+  if (v.wb_dst_ino !== undefined) {
+    const done = v.synced === 1;
+    const got = peek_disk(s.w, v.wb_dst_ino, 0, v.wb_len);
+    const want = peek_disk(s.w, v.wb_src_ino, 0, v.wb_len);
+    const at = got.findIndex((b, i) => b !== want[i]);
+    persisted.push({
+      what: "the O_DIRECT read into the shared file page",
+      ok: done ? at < 0 : null,
+      detail: at < 0 ? undefined : `after sync the file's byte ${at} on disk is 0x${got[at].toString(16)}, not the 0x${want[at].toString(16)} the device wrote into its page`,
+    });
+  }
+  return { w: s.w, quiescent: quiescent(s, sc), reads, persisted };
 }
 
 export function scenario_model(sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[]): Model<ScenarioState, ScenarioAction> {

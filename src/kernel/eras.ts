@@ -25,6 +25,11 @@ export interface KernelConfig {
   zero_page_pin_noop: boolean;
   /** Writable FOLL_LONGTERM pins of dirty-tracked shared file mappings are refused (8ac268436e6d, v6.5). */
   longterm_file_write_refused: boolean;
+  /**
+   * A DMA writer re-dirties the pages when it drops its pins (W2): bio_check_pages_dirty()'s
+   * deferred re-dirty, unpin_user_pages_dirty_lock(). Off: pins are dropped without it.
+   */
+  dma_redirty: boolean;
 }
 
 export const CURRENT_CONFIG: KernelConfig = Object.freeze({
@@ -34,6 +39,7 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   anon_exclusive: true,
   zero_page_pin_noop: true,
   longterm_file_write_refused: true,
+  dma_redirty: true,
 } as const);
 
 export interface Era {
@@ -47,17 +53,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, dma_redirty: true }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, dma_redirty: true }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, dma_redirty: true }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
 ];
@@ -85,6 +91,15 @@ export const BUGS: readonly BugSwitch[] = [
       "fixed by FOLL_PIN early COW at fork (70e806e4e645), PageAnonExclusive (6c287605fd56) and DIO pinning via iov_iter_extract_pages (e51bab4e2058, fd363244e883, v6.4)",
     breaks: "no-cow-while-pinned",
     config: { dio_get_refs: true },
+  },
+  {
+    id: "dma-no-redirty",
+    title: "A DMA writer drops its pins without re-dirtying the pages: a write that landed after writeback cleaned the page is lost",
+    era: "a class of driver bugs (unpin_user_pages() where unpin_user_pages_dirty_lock() was needed); the hazard Jan Kara described for pinned page-cache pages",
+    reference:
+      "kernel-semantics §7.2 (pinned page-cache pages modified behind the filesystem's back); bio_check_pages_dirty() defers re-dirtying for exactly this case",
+    breaks: "no-writeback-while-pinned",
+    config: { dma_redirty: false },
   },
 ];
 

@@ -298,6 +298,7 @@ export function bio_set_pages_dirty(w: World, bio: bio): void {
  */
 export function bio_check_pages_dirty(w: World, bio: bio): void {
   for (const fi of bio_for_each_folio_all(w, bio)) {
+    if (!w.config.dma_redirty) break; // the bug switch: release as if every folio were still dirty
     if (!folio_test(w, fi.folio, PG_dirty)) {
       w.block.bio_dirty_list.unshift(bio.id); // pushed on the front, as the kernel's list
       queue_work(w, "bio_dirty_fn");
