@@ -16,7 +16,7 @@ import {
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
 import type { MachineCoverage } from "./monitor.js";
-import { new_coverage, page_monitor } from "./monitor.js";
+import { monitor_step, new_coverage } from "./monitor.js";
 import { read_outcome } from "./peek.js";
 import { world_key } from "./world_key.js";
 
@@ -218,7 +218,7 @@ export function catalog_model(
     actions: (s) => catalog_actions(s, b),
     step: catalog_step,
     key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${world_key(s.w)}`,
-    check_step: (s, _a, t) => page_monitor(s.w, t.w, coverage),
+    check_step: (s, _a, t) => monitor_step(s.w, t.w, coverage),
     check(s): Violation | null {
       const view = catalog_view(s);
       for (const p of properties) {

@@ -1,38 +1,81 @@
-// Models as monitors: after every step of the explorer, each small anonymous page of the world
-// must have stayed in its abstract state (models/page.ts) or moved along an edge the machine
-// allows; a move it does not allow is a "model-conformance" violation. The edges seen are
-// recorded, so a run can report how much of the machine it exercised.
+// Models as monitors: after every step of the explorer, each object a machine covers must have
+// stayed in its abstract state or moved along edges the machine allows (one kernel step may be
+// up to two events, e.g. a swap-in and a pin); any other move is a "model-conformance"
+// violation. The states and edges seen are recorded, so a run can report how much of each
+// machine it exercised.
 //
-// Scope: the page machine models swap for exclusive pages only. A page behind a non-exclusive
-// swap PTE (one that was COW-shared, or not exclusive, when reclaimed) is outside it, and so is
-// a page with more pins, references or mappings than the machine's bounds (PAGE_BOUNDS): neither
-// is monitored while that lasts.
+// Monitored: every small anonymous page (models/page.ts) and every process (models/process.ts).
+// Scope: the page machine models swap for exclusive pages only, so a page behind a
+// non-exclusive swap PTE is not monitored while that lasts; neither is an object with more
+// pins, references, mappings or children than its machine's bounds. The iterator and
+// completion machines are checked by path replay (path_replay.ts), not here: their
+// abstractions follow one driver-built object, not whatever the explorer creates.
+import type { AnyStateMachine } from "xstate";
 import { PAGE_BOUNDS, page_machine, page_state } from "../../models/page.js";
 import type { PageId } from "../../models/page.js";
+import { PROCESS_BOUNDS, process_machine, process_state } from "../../models/process.js";
 import type { World } from "../kernel/index.js";
 import { PAGE_SIZE, PG_anon } from "../kernel/index.js";
 import type { Violation } from "./explore.js";
 import { machine_graph, snapshot_key } from "./machine_graph.js";
 
-const graph = machine_graph(page_machine);
-/** from-state key -> to-state key -> the events that make that move. */
-const moves = new Map<string, Map<string, string[]>>();
-for (const e of graph.edges) {
-  const out = moves.get(e.from) ?? new Map<string, string[]>();
-  out.set(e.to, [...(out.get(e.to) ?? []), e.event]);
-  moves.set(e.from, out);
-}
-const FREE = graph.initial;
-const SWAPPED = snapshot_key({ value: "swapped", context: { maps: 0, pins: 0, refs: 0 } });
+/** A machine's edges as from-state -> to-state -> events. */
+class Moves {
+  readonly initial: string;
+  readonly size: { states: number; edges: number };
+  private moves = new Map<string, Map<string, string[]>>();
 
-export interface MachineCoverage {
+  constructor(machine: AnyStateMachine) {
+    const g = machine_graph(machine);
+    this.initial = g.initial;
+    this.size = { states: g.states.size, edges: g.edges.length };
+    for (const e of g.edges) {
+      const out = this.moves.get(e.from) ?? new Map<string, string[]>();
+      out.set(e.to, [...(out.get(e.to) ?? []), e.event]);
+      this.moves.set(e.from, out);
+    }
+  }
+
+  /** Whether from -> to is one edge or two in a row; the edges taken go into cov. */
+  allowed(from: string, to: string, cov: Coverage): boolean {
+    cov.states.add(to);
+    if (from === to) return true;
+    const direct = this.moves.get(from)?.get(to);
+    if (direct) {
+      cov.edges.add(`${from} --${direct[0]}--> ${to}`);
+      return true;
+    }
+    for (const [mid, events] of this.moves.get(from) ?? []) {
+      const second = this.moves.get(mid)?.get(to);
+      if (!second) continue;
+      cov.edges.add(`${from} --${events[0]}--> ${mid}`).add(`${mid} --${second[0]}--> ${to}`);
+      cov.states.add(mid);
+      return true;
+    }
+    return false;
+  }
+}
+
+interface Coverage {
   states: Set<string>;
   edges: Set<string>;
 }
 
-export const new_coverage = (): MachineCoverage => ({ states: new Set([FREE]), edges: new Set() });
+const page_moves = new Moves(page_machine);
+const process_moves = new Moves(process_machine);
+const SWAPPED = snapshot_key({ value: "swapped", context: { maps: 0, pins: 0, refs: 0 } });
 
-export const page_machine_size = { states: graph.states.size, edges: graph.edges.length };
+export interface MachineCoverage {
+  page: Coverage;
+  process: Coverage;
+}
+
+export const new_coverage = (): MachineCoverage => ({
+  page: { states: new Set([page_moves.initial]), edges: new Set() },
+  process: { states: new Set([process_moves.initial]), edges: new Set() },
+});
+
+export const machine_sizes = { page: page_moves.size, process: process_moves.size };
 
 /**
  * The small anonymous pages of a world, each with a user virtual page that maps it, or whose
@@ -53,56 +96,46 @@ function anon_pages(w: World): PageId[] {
   return out;
 }
 
-const key_of = (w: World, id: PageId): string => snapshot_key(page_state(w, id));
-
-/** The page has more pins, references or mappings than the bounded machine can represent. */
-function beyond_bounds(w: World, id: PageId): boolean {
+/** Outside the page machine: behind a non-exclusive swap PTE, or beyond its bounds. */
+function page_out_of_scope(w: World, id: PageId): boolean {
+  if (id.vpn >= 0 && w.mms.some((mm) => mm.swap.get(id.vpn)?.exclusive === false)) return true;
   const c = page_state(w, id).context;
   return c.pins > PAGE_BOUNDS.pins || c.refs > PAGE_BOUNDS.refs || c.maps > PAGE_BOUNDS.maps;
 }
 
-/** A non-exclusive swap PTE stands for this page's user address. */
-const shared_swap = (w: World, id: PageId): boolean =>
-  id.vpn >= 0 && w.mms.some((mm) => mm.swap.get(id.vpn)?.exclusive === false);
+const violation = (what: string, from: string, to: string, file: string): Violation => ({
+  property: "model-conformance",
+  message: `${what} moved from ${from} to ${to}, which ${file} does not allow`,
+});
 
-/** Whether from -> to is one machine edge or two in a row (one kernel step may be two events). */
-function allowed(from: string, to: string, cov: MachineCoverage): boolean {
-  const direct = moves.get(from)?.get(to);
-  if (direct) {
-    for (const e of direct) cov.edges.add(`${from} --${e}--> ${to}`);
-    return true;
-  }
-  for (const [mid, events] of moves.get(from) ?? []) {
-    const second = moves.get(mid)?.get(to);
-    if (!second) continue;
-    cov.edges.add(`${from} --${events[0]}--> ${mid}`);
-    cov.edges.add(`${mid} --${second[0]}--> ${to}`);
-    return true;
-  }
-  return false;
-}
-
-/** Check one step: every page known before, and every page new after, moved as the machine allows. */
-export function page_monitor(before: World, after: World, cov: MachineCoverage): Violation | null {
+function page_monitor(before: World, after: World, cov: Coverage): Violation | null {
   const seen = new Set<string>();
-  const pages = [...anon_pages(before), ...anon_pages(after)];
-  for (const id of pages) {
+  for (const id of [...anon_pages(before), ...anon_pages(after)]) {
     const tag = `${id.pfn}/${id.gen}`;
     if (seen.has(tag)) continue;
     seen.add(tag);
-    if (shared_swap(before, id) || shared_swap(after, id)) continue;
-    if (beyond_bounds(before, id) || beyond_bounds(after, id)) continue;
+    if (page_out_of_scope(before, id) || page_out_of_scope(after, id)) continue;
     const was_alive = before.mem.head[id.pfn] === id.pfn && before.mem.gen[id.pfn] === id.gen;
     // A frame new in this step is a fresh page, or a swapped-out page coming back (swap-in).
     const swapped_in = !was_alive && id.vpn >= 0 && before.mms.some((mm) => mm.swap.has(id.vpn));
-    const from = was_alive ? key_of(before, id) : swapped_in ? SWAPPED : FREE;
-    const to = key_of(after, id);
-    cov.states.add(to);
-    if (from === to || allowed(from, to, cov)) continue;
-    return {
-      property: "model-conformance",
-      message: `page ${id.pfn} (user page 0x${(id.vpn * PAGE_SIZE).toString(16)}) moved from ${from} to ${to}, which models/page.ts does not allow`,
-    };
+    const from = was_alive ? snapshot_key(page_state(before, id)) : swapped_in ? SWAPPED : page_moves.initial;
+    const to = snapshot_key(page_state(after, id));
+    if (!page_moves.allowed(from, to, cov))
+      return violation(`page ${id.pfn} (user page 0x${(id.vpn * PAGE_SIZE).toString(16)})`, from, to, "models/page.ts");
   }
   return null;
 }
+
+function process_monitor(before: World, after: World, cov: Coverage): Violation | null {
+  for (let mm = 0; mm < after.mms.length; mm++) {
+    const [a, b] = [process_state(before, { mm }), process_state(after, { mm })];
+    if ([a, b].some((s) => s.context.pins > PROCESS_BOUNDS.pins || s.context.children > PROCESS_BOUNDS.children)) continue;
+    const [from, to] = [snapshot_key(a), snapshot_key(b)];
+    if (!process_moves.allowed(from, to, cov)) return violation(`process ${mm}`, from, to, "models/process.ts");
+  }
+  return null;
+}
+
+/** Check one step against every monitored machine. */
+export const monitor_step = (before: World, after: World, cov: MachineCoverage): Violation | null =>
+  page_monitor(before, after, cov.page) ?? process_monitor(before, after, cov.process);

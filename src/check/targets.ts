@@ -9,7 +9,7 @@ import { describe_action as describe_iter, iter_model } from "./iter_model.js";
 import type { IterState } from "./iter_state.js";
 import type { CatalogAction, CatalogBounds, CatalogState } from "./catalog.js";
 import { catalog_actions, catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
-import { new_coverage, page_machine_size } from "./monitor.js";
+import { machine_sizes, new_coverage } from "./monitor.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
 import { describe_action as describe_scenario, enabled_actions, scenario_model, scenario_view } from "./scenario.js";
 import { scenarios } from "./scenarios/index.js";
@@ -72,11 +72,11 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
     enabled: (s, a) => catalog_actions(s as CatalogState, bounds).some((x) => same(x, a)),
     properties: world_properties.map((p) => p.id),
     guarded: (s) => world_properties.filter((p) => p.guarded(catalog_view(s as CatalogState))).map((p) => p.id),
-    machine_coverage: () => [{
-      machine: "page",
-      states: coverage.states.size, states_defined: page_machine_size.states,
-      edges: coverage.edges.size, edges_defined: page_machine_size.edges,
-    }],
+    machine_coverage: () => (["page", "process"] as const).map((machine) => ({
+      machine,
+      states: coverage[machine].states.size, states_defined: machine_sizes[machine].states,
+      edges: coverage[machine].edges.size, edges_defined: machine_sizes[machine].edges,
+    })),
   };
 }
 

@@ -1,0 +1,46 @@
+// Model monitors: every catalog step is checked against the page and process machines.
+import { describe, expect, it } from "vitest";
+import { world_properties } from "../properties/index.js";
+import { catalog_model } from "../src/check/catalog.js";
+import type { CatalogAction } from "../src/check/catalog.js";
+import { monitor_step, new_coverage } from "../src/check/monitor.js";
+import { clone_world, config_for, MMF_HAS_PINNED } from "../src/kernel/index.js";
+
+const bounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
+
+describe("model monitors", () => {
+  it("pass a legal history and record the machine states and edges it used", () => {
+    const cov = new_coverage();
+    const m = catalog_model(config_for()!, bounds, world_properties, cov);
+    let s = m.initial()[0];
+    const steps: CatalogAction[] = [
+      { op: "register", proc: 0, page: 0 }, { op: "fork", proc: 0 }, { op: "write", proc: 0, page: 0, half: 0 },
+      { op: "unregister", proc: 0, page: 0 }, { op: "exit", proc: 1 },
+    ];
+    for (const a of steps) {
+      const t = m.step(s, a);
+      expect(m.check_step!(s, a, t)).toBeNull();
+      s = t;
+    }
+    expect(cov.page.edges.size).toBeGreaterThan(2);
+    expect(cov.process.edges.size).toBeGreaterThan(1);
+  });
+
+  it("report a process whose MMF_HAS_PINNED was cleared (it is never cleared)", () => {
+    const m = catalog_model(config_for()!, bounds, world_properties);
+    const s = m.step(m.initial()[0], { op: "register", proc: 0, page: 0 });
+    const after = m.step(s, { op: "unregister", proc: 0, page: 0 });
+    const broken = clone_world(after.w);
+    broken.mms[0].flags &= ~(1 << MMF_HAS_PINNED);
+    const v = monitor_step(s.w, broken, new_coverage());
+    expect(v?.property).toBe("model-conformance");
+    expect(v?.message).toMatch(/^process 0 moved from .*"pinning":"ever".* to .*"pinning":"never"/);
+  });
+
+  it("report a pinned page that fork shared (the pre-5.9 rule) at the fork step", () => {
+    const m = catalog_model(config_for(undefined, "pre-pin")!, bounds, world_properties);
+    const s = m.step(m.initial()[0], { op: "register", proc: 0, page: 0 });
+    const v = m.check_step!(s, { op: "fork", proc: 0 }, m.step(s, { op: "fork", proc: 0 }));
+    expect(v?.message).toMatch(/"value":"pinned".* to .*"value":"shared"/);
+  });
+});
