@@ -6,7 +6,7 @@ import { explore } from "../src/check/explore.js";
 import type { IterAction } from "../src/check/iter_model.js";
 import { iter_model } from "../src/check/iter_model.js";
 import type { IterState } from "../src/check/iter_state.js";
-import { clone_world, copy_to_iter, put_page } from "../src/kernel/index.js";
+import { clone_world, copy_to_iter, PG_anon_exclusive, put_page } from "../src/kernel/index.js";
 
 /** The model with one step replaced: how a kernel bug would behave. */
 function with_step(replace: (s: IterState, a: IterAction) => IterState | null) {
@@ -49,6 +49,20 @@ describe("pincheck check (iterator layer)", () => {
     expect(r.violation!.property).toBe("no-kernel-warning");
     expect(r.violation!.message).toMatch(/_copy_to_iter/);
     expect(r.trace!.actions).toHaveLength(1);
+  });
+
+  it("catches DEST pages taken without FOLL_WRITE (the H3 direction confusion, extraction side)", () => {
+    const model = with_step((s, a) => {
+      if (a.op !== "extract" || s.iter.data_source || s.iter.iter_type > 1) return null;
+      const t = iter_model().step(s, a);
+      // Without FOLL_WRITE a shared COW page is pinned as it is: model that as the pages staying
+      // non-exclusive (the counts are those of a correct pin, so only the direction rule can tell).
+      for (const p of t.held[t.held.length - 1].pages) t.w.mem.flags[p] &= ~PG_anon_exclusive;
+      return t;
+    });
+    const r = explore(model, 2);
+    expect(r.violation!.property).toBe("direction");
+    expect(r.violation!.message).toMatch(/pinned for writing while still shared copy-on-write/);
   });
 
   it("catches an iterator whose count outruns its segments", () => {
