@@ -84,7 +84,7 @@ export function replay_story(t: Target, initial: string, actions: readonly unkno
 const fmt = (p: PageView | null): string => (p ? `ref ${p.refcount} pin ${p.pincount} map ${p.mapcount} [${p.flags}]` : "free");
 
 export function story_text(st: Story): string {
-  const lines = [`${st.target} / ${st.initial}:`];
+  const lines = [st.initial === st.target ? `${st.target}:` : `${st.target} / ${st.initial}:`];
   for (const s of st.steps) {
     lines.push(`  ${s.step}. ${s.text}`);
     for (const [pfn, [a, b]] of Object.entries(s.pages)) lines.push(`       page ${pfn}: ${fmt(a)} -> ${fmt(b)}`);
