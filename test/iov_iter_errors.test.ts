@@ -11,7 +11,7 @@ import {
   iov_iter_restore, iov_iter_revert, iov_iter_save_state, iov_iter_single_seg_count, iov_iter_truncate,
   iov_iter_ubuf, iov_iter_xarray, iov_iter_zero, kread, kwrite, MAX_RW_COUNT, mm_alloc, mmap_anon, page_address,
   PAGE_OFFSET, PAGE_SIZE, PROT_READ, PROT_WRITE, put_user_iovecs, READ, TASK_SIZE_MAX, UIO_FASTIOV, UIO_MAXIOV,
-  user_access, vfree, vmalloc, WRITE, xa_init, xa_store,
+  user_access, vfree, vmalloc, WRITE, xa_init,
 } from "../src/kernel/index.js";
 import { create_buffer, fill_pattern } from "./helpers/kunit.js";
 

@@ -12,7 +12,7 @@ import type { Driver } from "../src/check/driver.js";
 import type { DioHandle, IterHandle, PageHandle, ProcHandle } from "../src/check/drivers/index.js";
 import { completion_driver, drivers, iterator_driver, mapper, page_driver, process_driver } from "../src/check/drivers/index.js";
 import { covering_paths, initial_snapshot, next_snapshot, snapshot_key } from "../src/check/machine_graph.js";
-import type { Mismatch, ReplayReport } from "../src/check/path_replay.js";
+import type { ReplayReport } from "../src/check/path_replay.js";
 import { check_machine, format_report } from "../src/check/path_replay.js";
 
 describe("every machine conforms to the simulation", () => {

@@ -11,10 +11,11 @@ import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
   blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, follow_pte, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, tmpfile, user_access,
+  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
   vmsplice_to_pipe, WRITE,
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
+import { disk_file } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
 import { read_outcome } from "./peek.js";
@@ -98,9 +99,7 @@ export function catalog_initial(config: KernelConfig, b: CatalogBounds): Catalog
   w.current = p;
   const buf = mmap_anon(w, w.mms[p], b.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
   user_access(w, w.mms[p], buf, new Uint8Array(b.pages * PAGE_SIZE).fill(0xaa), true);
-  const ino = tmpfile(w);
-  for (let k = 0; k < b.pages; k++) w.inodes[ino].disk.set(k, Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (0x31 + k + i) & 0xff));
-  w.inodes[ino].i_size = b.pages * PAGE_SIZE;
+  const ino = disk_file(w, b.pages);
   w.pipes.push(pipe_create());
   const sink = kmalloc(w, PAGE_SIZE);
   return { w, procs: [p], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink };

@@ -5,8 +5,9 @@
 // copy, and the device's bytes land in the child.
 import {
   fork_mm, init_async_kiocb, iomap_dio_rw, iov_iter_ubuf, mm_alloc, mmap_anon, PAGE_SIZE, PROT_READ, PROT_WRITE, READ,
-  tmpfile, user_access,
+  user_access,
 } from "../../kernel/index.js";
+import { disk_file } from "../fixtures.js";
 import type { Scenario } from "../scenario.js";
 
 const HALF = PAGE_SIZE / 2;
@@ -19,9 +20,7 @@ export const dio_read_vs_fork: Scenario = {
     w.current = P;
     const buf = mmap_anon(w, w.mms[P], PAGE_SIZE, PROT_READ | PROT_WRITE);
     user_access(w, w.mms[P], buf, new Uint8Array(PAGE_SIZE).fill(0xaa), true);
-    const ino = tmpfile(w);
-    w.inodes[ino].disk.set(0, Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (0x31 + i) & 0xff));
-    w.inodes[ino].i_size = PAGE_SIZE;
+    const ino = disk_file(w, 1);
     return { P, buf, ino, dio_mm: P, dio_buf: buf, dio_len: HALF, dio_ino: ino, dio_pos: 0 };
   },
   threads: [

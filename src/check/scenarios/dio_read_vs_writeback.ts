@@ -7,8 +7,9 @@ import type { World } from "../../kernel/index.js";
 import {
   filemap_get_folio, folio_end_writeback, folio_start_writeback, folio_test, init_async_kiocb, iomap_dio_rw,
   iov_iter_ubuf, MAP_SHARED, mm_alloc, mmap_file, PAGE_SIZE, PG_dirty, PG_writeback, PROT_READ, PROT_WRITE, READ,
-  shrink_folio, tmpfile, user_access,
+  shrink_folio, user_access,
 } from "../../kernel/index.js";
+import { disk_file } from "../fixtures.js";
 import type { Scenario, Vars } from "../scenario.js";
 
 const HALF = PAGE_SIZE / 2;
@@ -27,12 +28,8 @@ export const dio_read_vs_writeback: Scenario = {
   setup(w) {
     const P = mm_alloc(w);
     w.current = P;
-    const A = tmpfile(w);
-    w.inodes[A].disk.set(0, Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (0x31 + i) & 0xff));
-    w.inodes[A].i_size = PAGE_SIZE;
-    const B = tmpfile(w);
-    w.inodes[B].disk.set(0, new Uint8Array(PAGE_SIZE).fill(0xcc));
-    w.inodes[B].i_size = PAGE_SIZE;
+    const A = disk_file(w, 1);
+    const B = disk_file(w, 1, 0xcc);
     const m = mmap_file(w, w.mms[P], B, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
     user_access(w, w.mms[P], m, new Uint8Array(1), false); // fault B's page in (read-only: ext4 tracks writes)
     return { P, A, B, m, wb_src_ino: A, wb_dst_ino: B, wb_len: HALF };
