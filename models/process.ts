@@ -117,7 +117,9 @@ export function process_state(w: World, p: ProcId): { value: ProcessValue; conte
   const pages = new Set([...mm.ptes.values()].map((pte) => pte.pfn).filter((pfn) => pfn !== ZERO_PFN));
   let pins = 0;
   for (const pfn of pages) pins += Math.floor(w.mem.refcount[w.mem.head[pfn]] / GUP_PIN_COUNTING_BIAS); // small folios
-  const children = w.mms.filter((o) => o !== mm && [...o.ptes.values()].some((pte) => pages.has(pte.pfn))).length;
+  // Its own forked children that still map some of its pages (a sibling or grandparent sharing
+  // the same pages is not its child).
+  const children = w.mms.filter((o) => o.parent === p.mm && o.vmas.length && [...o.ptes.values()].some((pte) => pages.has(pte.pfn))).length;
   const value = {
     alive: { pinning: mm_flag(mm, MMF_HAS_PINNED) ? "ever" : "never", children: children ? "sharing" : "none" },
   } as const;

@@ -1,6 +1,7 @@
 // Model monitors: every catalog step is checked against the page and process machines.
 import { describe, expect, it } from "vitest";
 import { world_properties } from "../properties/index.js";
+import { process_state } from "../models/process.js";
 import { catalog_model } from "../src/check/catalog.js";
 import type { CatalogAction } from "../src/check/catalog.js";
 import { monitor_step, new_coverage } from "../src/check/monitor.js";
@@ -42,5 +43,41 @@ describe("model monitors", () => {
     const s = m.step(m.initial()[0], { op: "register", proc: 0, page: 0 });
     const v = m.check_step!(s, { op: "fork", proc: 0 }, m.step(s, { op: "fork", proc: 0 }));
     expect(v?.message).toMatch(/"value":"pinned".* to .*"value":"shared"/);
+  });
+});
+
+describe("checker flaws the fuzzer found (fixed)", () => {
+  const big = { processes: 3, pages: 2, in_flight: 2, fixed: 1 };
+
+  /** Run actions through the catalog model, returning the first violation (step or state). */
+  function first_violation(actions: CatalogAction[]) {
+    const m = catalog_model(config_for()!, big, world_properties);
+    let s = m.initial()[0];
+    for (const a of actions) {
+      const t = m.step(s, a);
+      const v = m.check_step!(s, a, t) ?? m.check(t);
+      if (v) return v;
+      s = t;
+    }
+    return null;
+  }
+
+  it("a grandchild is not born with children, and a COW break may end sharing with two children at once", () => {
+    expect(first_violation([{ op: "fork", proc: 0 }, { op: "fork", proc: 1 }])).toBeNull();
+    const m = catalog_model(config_for()!, big, world_properties);
+    const s = m.step(m.step(m.initial()[0], { op: "fork", proc: 0 }), { op: "fork", proc: 1 });
+    expect([0, 1, 2].map((mm) => process_state(s.w, { mm }).context.children)).toEqual([1, 1, 0]);
+    expect(first_violation([
+      { op: "fork", proc: 0 }, { op: "fork", proc: 0 }, { op: "write", proc: 0, page: 0, half: 0 },
+      { op: "dio_read", proc: 0, page: 1, half: 0 },
+    ])).toBeNull();
+  });
+
+  it("a DIO read is judged by the bytes the device read at transfer, not the disk at completion", () => {
+    expect(first_violation([
+      { op: "dio_read", proc: 0, page: 0, half: 1 }, { op: "fork", proc: 0 },
+      { op: "dio_write", proc: 1, page: 0, half: 1 },
+      { op: "device_transfer", bio: 1 }, { op: "device_transfer", bio: 0 }, { op: "device_complete", bio: 0 },
+    ])).toBeNull();
   });
 });

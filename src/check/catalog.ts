@@ -9,17 +9,17 @@ import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/wor
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
-  blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, follow_pte, fork_mm, init_async_kiocb,
+  bio_op, blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, follow_pte, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
+  mm_alloc, mmap_anon, op_is_write, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
   vmsplice_to_pipe, WRITE,
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
 import { disk_file } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
-import { read_outcome } from "./peek.js";
-import { world_key } from "./world_key.js";
+import { peek_disk, read_outcome } from "./peek.js";
+import { fnv1a, world_key } from "./world_key.js";
 
 export interface CatalogBounds {
   /** Processes alive at once (the first plus forked children). */
@@ -43,6 +43,9 @@ export interface Io {
   page: number;
   half: number;
   read: boolean;
+  /** For a read: the bytes the device read, captured at the transfer (and their hash, for the state key). */
+  expected: Uint8Array | null;
+  expected_hash: number;
   /** Set when its completion is reported; for a read, whether the reader got the device's bytes. */
   outcome: { ok: boolean; detail?: string } | null;
 }
@@ -148,7 +151,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       const iocb = init_async_kiocb(w, s.ino, a.page * PAGE_SIZE + a.half * HALF);
       const dir = a.op === "dio_read" ? READ : WRITE;
       iomap_dio_rw(w, iocb, iov_iter_ubuf(w, dir, addr(a.page, a.half), HALF));
-      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, outcome: null });
+      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, expected: null, expected_hash: 0, outcome: null });
       break;
     }
     case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(a.page, 0), PAGE_SIZE); break;
@@ -173,15 +176,25 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       break;
     case "fork": t.procs.push(fork_mm(w, a.proc)); break;
     case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
-    case "device_transfer": blk_dev_transfer(w, a.bio); break;
+    case "device_transfer": {
+      // What a read will deliver is what the disk holds when the device reads it, not later.
+      const bio = w.block.bios[a.bio];
+      const pos = bio && !op_is_write(bio_op(bio)) ? bio.bi_iter.bi_sector * 512 : -1;
+      const io = t.ios.find((x) => x.read && !x.outcome && !x.expected && x.page * PAGE_SIZE + x.half * HALF === pos);
+      if (io) {
+        io.expected = peek_disk(w, s.ino, pos, HALF);
+        io.expected_hash = fnv1a(io.expected);
+      }
+      blk_dev_transfer(w, a.bio);
+      break;
+    }
     case "device_complete": blk_dev_complete(w, a.bio); break;
     case "work": run_work(w); break;
   }
   // Observe completions the moment they are reported: what did each reader get?
   for (const io of pending(t)) {
     if (!w.block.completions.some((c) => c.iocb === io.iocb)) continue;
-    const pos = io.page * PAGE_SIZE + io.half * HALF;
-    io.outcome = io.read ? read_outcome(w, io.proc, addr(io.page, io.half), s.ino, pos, HALF) : { ok: true };
+    io.outcome = io.read && io.expected ? read_outcome(w, io.proc, addr(io.page, io.half), io.expected) : { ok: true };
   }
   return t;
 }
@@ -216,7 +229,7 @@ export function catalog_model(
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),
     step: catalog_step,
-    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${world_key(s.w)}`,
+    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios, (k, v) => (k === "expected" ? undefined : v))}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${world_key(s.w)}`,
     check_step: (s, _a, t) => monitor_step(s.w, t.w, coverage),
     check(s): Violation | null {
       const view = catalog_view(s);

@@ -1,7 +1,7 @@
 // Models as monitors: after every step of the explorer, each object a machine covers must have
-// stayed in its abstract state or moved along edges the machine allows (one kernel step may be
-// up to two events, e.g. a swap-in and a pin); any other move is a "model-conformance"
-// violation. The states and edges seen are recorded, so a run can report how much of each
+// stayed in its abstract state or moved along edges the machine allows; any other move is a
+// "model-conformance" violation. One kernel step may be up to MAX_EVENTS machine events: a
+// swap-in then a pin, or a write fault that breaks COW with every child at once and pins. The states and edges seen are recorded, so a run can report how much of each
 // machine it exercised.
 //
 // Monitored: every small anonymous page (models/page.ts) and every process (models/process.ts).
@@ -18,6 +18,8 @@ import type { World } from "../kernel/index.js";
 import { PAGE_SIZE, PG_anon } from "../kernel/index.js";
 import type { Violation } from "./explore.js";
 import { machine_graph, snapshot_key } from "./machine_graph.js";
+
+const MAX_EVENTS = 3;
 
 /** A machine's edges as from-state -> to-state -> events. */
 class Moves {
@@ -36,21 +38,32 @@ class Moves {
     }
   }
 
-  /** Whether from -> to is one edge or two in a row; the edges taken go into cov. */
+  /**
+   * Whether to is reachable from from in at most MAX_EVENTS edges (breadth first, so the
+   * shortest way); the edges of that way go into cov.
+   */
   allowed(from: string, to: string, cov: Coverage): boolean {
     cov.states.add(to);
     if (from === to) return true;
-    const direct = this.moves.get(from)?.get(to);
-    if (direct) {
-      cov.edges.add(`${from} --${direct[0]}--> ${to}`);
-      return true;
-    }
-    for (const [mid, events] of this.moves.get(from) ?? []) {
-      const second = this.moves.get(mid)?.get(to);
-      if (!second) continue;
-      cov.edges.add(`${from} --${events[0]}--> ${mid}`).add(`${mid} --${second[0]}--> ${to}`);
-      cov.states.add(mid);
-      return true;
+    const prev = new Map<string, [string, string]>([[from, ["", ""]]]);
+    let layer = [from];
+    for (let d = 0; d < MAX_EVENTS && layer.length; d++) {
+      const next: string[] = [];
+      for (const s of layer)
+        for (const [t, events] of this.moves.get(s) ?? []) {
+          if (prev.has(t)) continue;
+          prev.set(t, [s, events[0]]);
+          next.push(t);
+        }
+      if (prev.has(to)) {
+        for (let t = to; t !== from; t = prev.get(t)![0]) {
+          const [s, e] = prev.get(t)!;
+          cov.edges.add(`${s} --${e}--> ${t}`);
+          cov.states.add(t);
+        }
+        return true;
+      }
+      layer = next;
     }
     return false;
   }

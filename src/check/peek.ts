@@ -42,11 +42,10 @@ export function peek_disk(w: World, ino: number, pos: number, len: number): Uint
   return out;
 }
 
-/** Whether mm holds at addr the len bytes the disk holds at pos, and if not, where they differ. */
-export function read_outcome(w: World, mm: number, addr: number, ino: number, pos: number, len: number): { ok: boolean; detail?: string } {
-  const mine = peek_user(w, w.mms[mm], addr, len);
+/** Whether mm holds at addr the bytes the device delivered, and if not, where they differ. */
+export function read_outcome(w: World, mm: number, addr: number, device: Uint8Array): { ok: boolean; detail?: string } {
+  const mine = peek_user(w, w.mms[mm], addr, device.length);
   if (!mine) return { ok: false, detail: "completed, but the reader's buffer is no longer mapped" };
-  const disk = peek_disk(w, ino, pos, len);
-  const at = mine.findIndex((b, i) => b !== disk[i]);
-  return at < 0 ? { ok: true } : { ok: false, detail: `completed, but the reader's byte ${at} is 0x${mine[at].toString(16)}, not the device's 0x${disk[at].toString(16)}` };
+  const at = mine.findIndex((b, i) => b !== device[i]);
+  return at < 0 ? { ok: true } : { ok: false, detail: `completed, but the reader's byte ${at} is 0x${mine[at].toString(16)}, not the device's 0x${device[at].toString(16)}` };
 }

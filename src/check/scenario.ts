@@ -98,7 +98,7 @@ export function scenario_view(s: ScenarioState, sc: Scenario): WorldView {
   const reads: ReadOutcome[] = [];
   if (v.dio_iocb !== undefined && v.dio_buf !== undefined) {
     const done = s.w.block.completions.some((c) => c.iocb === v.dio_iocb && c.res > 0);
-    reads.push({ what: `the O_DIRECT read into 0x${v.dio_buf.toString(16)}`, ...(done ? read_outcome(s.w, v.dio_mm, v.dio_buf, v.dio_ino, v.dio_pos, v.dio_len) : { ok: null }) });
+    reads.push({ what: `the O_DIRECT read into 0x${v.dio_buf.toString(16)}`, ...(done ? read_outcome(s.w, v.dio_mm, v.dio_buf, peek_disk(s.w, v.dio_ino, v.dio_pos, v.dio_len)) : { ok: null }) });
   }
   // A scenario that ends with a sync names the DMA's source and the file page it landed in.
   const persisted: ReadOutcome[] = [];

@@ -3,26 +3,29 @@
 import { UsageError } from "./args.js";
 import { run_bugs } from "./bugs.js";
 import { run_check } from "./check.js";
+import { run_fuzz } from "./fuzz.js";
 import { run_replay } from "./replay.js";
 
 const usage = `usage: pincheck <command> [flags]
 
 commands:
   check    exhaustive check of the iterator layer and every scenario (pincheck check --help)
-  replay   re-execute a trace written by check --trace-out (pincheck replay --help)
+  fuzz     seeded random runs over the catalog beyond the check's bounds (pincheck fuzz --help)
+  replay   re-execute a trace written by check or fuzz --trace-out (pincheck replay --help)
   bugs     list the historical-bug switches`;
 
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === "check") return run_check(rest);
+    if (cmd === "fuzz") return run_fuzz(rest);
     if (cmd === "replay") return run_replay(rest);
     if (cmd === "bugs") return run_bugs(rest);
     if (cmd === undefined || cmd === "--help" || cmd === "help") {
       console.log(usage);
       return cmd === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command '${cmd}' (commands: check, replay, bugs)`);
+    throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, bugs)`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`pincheck: ${e.message}`);

@@ -14,3 +14,15 @@ export function progress_reporter(json: boolean): ((p: Progress) => void) | unde
 export function clear_progress(enabled: boolean): void {
   if (enabled) process.stderr.write("\r\x1b[K");
 }
+
+/** The same line for fuzz runs: runs done out of the budget, and the rate. */
+export function fuzz_progress_reporter(json: boolean, total: number): ((runs: number) => void) | undefined {
+  if (json || process.env.CI || !process.stderr.isTTY) return undefined;
+  const start = process.hrtime.bigint();
+  return (runs) => {
+    if (runs % 20 !== 0 && runs !== total) return;
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    const rate = secs > 0 ? Math.round(runs / secs) : 0;
+    process.stderr.write(`\r  ${runs}/${total} runs  ${rate}/s   `);
+  };
+}

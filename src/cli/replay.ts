@@ -1,6 +1,7 @@
 // `pincheck replay FILE`: re-execute an ITF trace written by `pincheck check --trace-out` and
 // report whether it still breaks the same property.
 import { readFileSync } from "node:fs";
+import type { CatalogBounds } from "../check/catalog.js";
 import { all_targets } from "../check/targets.js";
 import { replay_story, story_text } from "../check/trace.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
@@ -8,7 +9,7 @@ import { parse_flags, UsageError } from "./args.js";
 
 export const replay_help = `usage: pincheck replay FILE [--json]
 
-Re-executes the trace in FILE (ITF JSON from pincheck check --trace-out) under the kernel
+Re-executes the trace in FILE (ITF JSON from pincheck check or fuzz --trace-out) under the kernel
 configuration it was found with, printing each step's effect on the pages it touched.
 Exit status: 1 the recorded violation is reproduced, 0 the trace runs without violation,
 2 bad input (unreadable file, unknown scenario or bug, an action that is not enabled).`;
@@ -20,6 +21,8 @@ interface TraceMeta {
   bug: string | null;
   actions: unknown[];
   property: string | null;
+  /** The catalog's bounds, when the trace records them (fuzz traces run past check's defaults). */
+  bounds?: CatalogBounds;
 }
 
 function read_trace(file: string): TraceMeta {
@@ -38,8 +41,12 @@ function read_trace(file: string): TraceMeta {
   if (p.bug !== null && p.bug !== undefined && !bug_ids().includes(p.bug))
     throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got '${p.bug}'`);
   if (p.era !== undefined && !era_ids().includes(p.era)) throw new UsageError(`${file}: "#meta".pincheck.era must be one of ${era_ids().join(", ")}, got '${p.era}'`);
+  const b = p.bounds as Record<string, unknown> | undefined;
+  const keys = ["processes", "pages", "in_flight", "fixed"];
+  if (b !== undefined && (typeof b !== "object" || b === null || keys.some((k) => !Number.isInteger(b[k]) || (b[k] as number) < 0 || (b[k] as number) > 3)))
+    throw new UsageError(`${file}: "#meta".pincheck.bounds must be an object of ${keys.join(", ")}, each an integer from 0 to 3`);
   const property = typeof meta?.description === "string" && meta.description !== "no violation" ? meta.description.split(":")[0] : null;
-  return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property };
+  return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property, bounds: p.bounds };
 }
 
 export function run_replay(argv: string[]): number {
@@ -51,7 +58,7 @@ export function run_replay(argv: string[]): number {
   const file = flags._ as string | undefined;
   if (!file) throw new UsageError("replay needs a trace file: pincheck replay FILE");
   const t = read_trace(file);
-  const target = all_targets(config_for(t.bug ?? undefined, t.era)!).find((x) => x.id === t.target);
+  const target = all_targets(config_for(t.bug ?? undefined, t.era)!, t.bounds).find((x) => x.id === t.target);
   if (!target) throw new UsageError(`${file}: unknown target '${t.target}' (known: ${all_targets(config_for()!).map((x) => x.id).join(", ")})`);
   const story = replay_story(target, t.initial, t.actions);
   if (typeof story === "string") throw new UsageError(`${file}: ${story}`);

@@ -72,6 +72,7 @@ export function fork_mm(w: World, parent: number): number {
   const src = w.mms[parent];
   const dst = w.mms[child];
   dst.mmap_base = src.mmap_base;
+  dst.parent = parent;
   for (const vma of src.vmas) {
     if (vma.dontcopy) continue;
     dst.vmas.push({ ...vma });

@@ -55,6 +55,8 @@ export interface Mm {
   flags: number;
   /** Where the next mmap without a hint goes. */
   mmap_base: number;
+  /** The mm of the task this one was forked from (task->real_parent's), or -1. */
+  parent: number;
 }
 
 export function clone_mm(mm: Mm): Mm {

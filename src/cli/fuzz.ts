@@ -1,0 +1,210 @@
+// `pincheck fuzz`: seeded random runs over the catalog (or a scenario), with fast-check shrinking
+// the first failing run to a short trace that prints, serialises and replays like the explorer's.
+import { writeFileSync } from "node:fs";
+import type { CatalogBounds } from "../check/catalog.js";
+import type { FuzzReport } from "../check/fuzz.js";
+import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, replay_enabled } from "../check/fuzz.js";
+import { regression_test } from "../check/regression.js";
+import { scenarios } from "../check/scenarios/index.js";
+import type { Target } from "../check/targets.js";
+import type { Story } from "../check/trace.js";
+import { replay_story, story_itf, story_text } from "../check/trace.js";
+import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
+import { int_flag, parse_flags, UsageError } from "./args.js";
+import { clear_progress, fuzz_progress_reporter } from "./progress.js";
+
+const target_ids = (): string[] => ["catalog", ...scenarios.map((s) => s.id)];
+const b = default_fuzz_bounds;
+
+export const fuzz_help = `usage: pincheck fuzz [--runs N] [--steps N] [--seed N] [--processes N] [--pages N] [--in-flight N]
+                     [--fixed N] [--target ID] [--era ERA] [--bug ID] [--json] [--trace-out FILE]
+                     [--replay SEED:PATH] [--export FILE]
+
+Random runs over the same operations as check's catalog (or a scenario's threads), with the
+device and the workqueue as actions too, so runs also pick the order in which I/O completes.
+Every property and the model monitors are checked after every step. The first failing run is
+shrunk by fast-check, then single actions are dropped while it still fails; the trace prints as
+check prints its counterexamples.
+
+  --runs N           runs at most, 1..1000000 (default ${DEFAULT_RUNS})
+  --steps N          actions per run at most, 1..200 (default ${DEFAULT_STEPS})
+  --seed N           fast-check seed, 0..2147483647 (default ${DEFAULT_SEED})
+  --processes N      processes alive at once, 1..3 (default ${b.processes})
+  --pages N          pages in each process's buffer, 1..3 (default ${b.pages})
+  --in-flight N      direct I/Os in flight at once, 0..2 (default ${b.in_flight})
+  --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${b.fixed})
+  --target ID        what to run: ${target_ids().join(", ")} (default catalog)
+  --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
+  --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
+  --json             one JSON object on stdout, no progress
+  --trace-out FILE   write the counterexample as ITF JSON (pincheck replay FILE re-executes it)
+  --replay SEED:PATH re-run exactly the counterexample a failing run printed (same other flags)
+  --export FILE      write the counterexample as a vitest regression test (put it under test/regressions/)
+Exit status: 0 no violation, 1 violation found, 2 bad input.`;
+
+interface Setup {
+  target: string;
+  era: string;
+  bug: string | undefined;
+  bounds: CatalogBounds;
+  runs: number;
+  steps: number;
+  seed: number;
+  path: string | undefined;
+}
+
+function parse(flags: Record<string, string | boolean | undefined>): Setup {
+  const era = (flags.era as string | undefined) ?? "current";
+  if (!era_ids().includes(era)) throw new UsageError(`--era must be one of ${era_ids().join(", ")}, got '${era}'`);
+  const bug = flags.bug as string | undefined;
+  if (bug !== undefined && !bug_ids().includes(bug)) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
+  const target = (flags.target as string | undefined) ?? "catalog";
+  if (!target_ids().includes(target)) throw new UsageError(`--target must be one of ${target_ids().join(", ")}, got '${target}'`);
+  let seed = int_flag(flags.seed, "seed", 0, 2 ** 31 - 1, DEFAULT_SEED);
+  let path: string | undefined;
+  if (flags.replay !== undefined) {
+    const m = /^(\d+):(\d+(?::\d+)*)$/.exec(flags.replay as string);
+    if (!m || Number(m[1]) > 2 ** 31 - 1)
+      throw new UsageError(`--replay must be SEED:PATH as a failing run prints it (e.g. 42:26:3:0), got '${flags.replay}'`);
+    if (flags.seed !== undefined && Number(m[1]) !== seed) throw new UsageError(`--replay carries its own seed (${m[1]}); it conflicts with --seed ${seed}`);
+    seed = Number(m[1]);
+    path = m[2];
+  }
+  return {
+    target, era, bug, seed, path,
+    runs: int_flag(flags.runs, "runs", 1, 1_000_000, DEFAULT_RUNS),
+    steps: int_flag(flags.steps, "steps", 1, 200, DEFAULT_STEPS),
+    bounds: {
+      processes: int_flag(flags.processes, "processes", 1, 3, b.processes),
+      pages: int_flag(flags.pages, "pages", 1, 3, b.pages),
+      in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, b.in_flight),
+      fixed: int_flag(flags.fixed, "fixed", 0, 2, b.fixed),
+    },
+  };
+}
+
+/** The command line that replays this counterexample: the flags that shape runs, then --replay. */
+function replay_command(s: Setup, r: FuzzReport): string {
+  const out = ["pincheck fuzz"];
+  if (s.target !== "catalog") out.push(`--target ${s.target}`);
+  if (s.era !== "current") out.push(`--era ${s.era}`);
+  if (s.bug) out.push(`--bug ${s.bug}`);
+  if (s.steps !== DEFAULT_STEPS) out.push(`--steps ${s.steps}`);
+  const flag = { processes: "processes", pages: "pages", in_flight: "in-flight", fixed: "fixed" } as const;
+  for (const k of Object.keys(flag) as (keyof CatalogBounds)[]) if (s.bounds[k] !== b[k]) out.push(`--${flag[k]} ${s.bounds[k]}`);
+  out.push(`--replay ${r.seed}:${r.path}`);
+  return out.join(" ");
+}
+
+const pct = (n: number, of: number): string => (n && n * 100 < of ? "<1%" : `${Math.round((100 * n) / Math.max(of, 1))}%`);
+
+function stats_lines(r: FuzzReport, machines: ReturnType<NonNullable<Target["machine_coverage"]>> | undefined): string[] {
+  const st = r.stats;
+  return [
+    `  actions taken (${st.actions} in ${st.runs} run${st.runs === 1 ? "" : "s"}): ${Object.entries(st.ops).map(([op, n]) => `${op} ${n}`).join(", ")}`,
+    `  properties (share of runs where each one's situation arose): ${Object.entries(st.guarded_runs).map(([id, n]) => `${id} ${pct(n, st.runs)}`).join(", ")}`,
+    ...(st.vacuous.length ? [`  never exercised: ${st.vacuous.join(", ")}`] : []),
+    ...(machines ?? []).map((m) => `  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`),
+  ];
+}
+
+export function run_fuzz(argv: string[]): number {
+  const flags = parse_flags(argv, {
+    runs: { type: "string", allowed: "an integer from 1 to 1000000" },
+    steps: { type: "string", allowed: "an integer from 1 to 200" },
+    seed: { type: "string", allowed: "an integer from 0 to 2147483647" },
+    processes: { type: "string", allowed: "an integer from 1 to 3" },
+    pages: { type: "string", allowed: "an integer from 1 to 3" },
+    "in-flight": { type: "string", allowed: "an integer from 0 to 2" },
+    fixed: { type: "string", allowed: "an integer from 0 to 2" },
+    target: { type: "string", allowed: target_ids().join(", ") },
+    era: { type: "string", allowed: era_ids().join(", ") },
+    bug: { type: "string", allowed: bug_ids().join(", ") },
+    json: { type: "boolean" },
+    "trace-out": { type: "string", allowed: "a file path" },
+    replay: { type: "string", allowed: "SEED:PATH as a failing run prints it" },
+    export: { type: "string", allowed: "a file path (test/regressions/NAME.test.ts)" },
+    help: { type: "boolean" },
+  });
+  if (flags.help) {
+    console.log(fuzz_help);
+    return 0;
+  }
+  const s = parse(flags);
+  const json = flags.json === true;
+  const t = fuzz_target(s.target, config_for(s.bug, s.era)!, s.bounds)!;
+  const progress = s.path === undefined ? fuzz_progress_reporter(json, s.runs) : undefined;
+  const t0 = process.hrtime.bigint();
+  const r = fuzz(t, { runs: s.runs, steps: s.steps, seed: s.seed, path: s.path, on_run: progress });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clear_progress(progress !== undefined);
+  if (s.path !== undefined && r.runs === 0)
+    throw new UsageError(`--replay ${s.seed}:${s.path}: the path leads to no run; give SEED:PATH as a failing run prints it`);
+
+  let story: Story | null = null;
+  if (r.violation) {
+    const st = replay_story(t, t.initial_name(t.model.initial()[0]), r.actions);
+    if (typeof st === "string" || !st.violation) throw new Error(`internal: the counterexample does not replay: ${typeof st === "string" ? st : "no violation"}`);
+    story = st;
+  }
+  const replay = r.violation ? replay_command(s, r) : null;
+  if (story && flags["trace-out"]) {
+    const itf = story_itf(story, s.bug ?? null, s.era) as { "#meta": { pincheck: Record<string, unknown> } };
+    Object.assign(itf["#meta"].pincheck, { bounds: s.bounds, fuzz: { seed: r.seed, path: r.path, replay } });
+    writeFileSync(flags["trace-out"] as string, JSON.stringify(itf, null, 2) + "\n");
+  }
+  if (story && flags.export) export_regression(flags.export as string, s, r, replay!, story, t.describe);
+
+  const setting = `era ${s.era}${s.bug ? `, bug switch ${s.bug}` : ""}`;
+  const machines = t.machine_coverage?.();
+  if (json) {
+    const st = r.stats;
+    console.log(JSON.stringify({
+      result: r.result,
+      property: r.violation?.property ?? null,
+      message: r.violation?.message ?? null,
+      target: s.target, era: s.era, bug: s.bug ?? null,
+      seed: r.seed, path: r.path, replay,
+      runs: r.runs, max_runs: s.runs, steps: s.steps, bounds: s.bounds,
+      seconds: Number(seconds.toFixed(3)),
+      shrinks: r.shrinks,
+      lengths: { first: r.first_length, shrunk: r.shrunk_length, final: r.violation ? r.actions.length : null },
+      statistics: {
+        ...st,
+        guarded_share: Object.fromEntries(Object.entries(st.guarded_runs).map(([id, n]) => [id, Number((n / Math.max(st.runs, 1)).toFixed(4))])),
+        machines: machines ?? [],
+      },
+      ...(story ? { trace: { target: story.target, initial: story.initial, steps: story.steps } } : {}),
+    }));
+    return r.violation ? 1 : 0;
+  }
+  const shape = `${s.target === "catalog" ? `catalog of ${s.bounds.processes} processes, ${s.bounds.pages} page(s), ${s.bounds.in_flight} I/O in flight, ${s.bounds.fixed} fixed buffer(s)` : `scenario ${s.target}`}`;
+  const rate = `${(r.runs / Math.max(seconds, 1e-9)).toFixed(0)} runs/s`;
+  if (story) {
+    console.log(`pincheck fuzz: ${story.violation!.property} violated (${setting}; run ${r.runs} of ${s.runs}, seed ${r.seed}; ${shape})`);
+    console.log(story_text(story));
+    if (s.path === undefined) console.log(`  shrunk from ${r.first_length} to ${r.shrunk_length} steps by fast-check (${r.shrinks} shrinks), ${r.actions.length} after dropping single actions`);
+    console.log(`  replay: ${replay}`);
+  } else {
+    const what = s.path !== undefined ? `replay of ${s.seed}:${s.path} found no violation (are the other flags those of the failing run?)` : "no violation";
+    console.log(`pincheck fuzz: ${what} (${setting}; ${r.runs} run${r.runs === 1 ? "" : "s"} of up to ${s.steps} steps, seed ${r.seed}; ${shape})`);
+    console.log(`  ${r.stats.actions} actions in ${seconds.toFixed(2)} s (${rate})`);
+  }
+  for (const line of stats_lines(r, machines)) console.log(line);
+  const breaks = BUGS.find((x) => x.id === s.bug)?.breaks;
+  if (!story && breaks && r.stats.vacuous.includes(breaks))
+    console.log(`  note: no run reached the situation ${breaks} guards, the property --bug ${s.bug} breaks; try --target ${target_ids().filter((id) => id !== s.target).join(" or ")}`);
+  return r.violation ? 1 : 0;
+}
+
+function export_regression(file: string, s: Setup, r: FuzzReport, replay: string, story: Story, describe: (a: unknown) => string): void {
+  const current = s.bug === undefined && s.era === "current";
+  const now = current ? null : replay_enabled(fuzz_target(s.target, config_for()!, s.bounds)!, r.actions);
+  if (now?.story.violation)
+    console.error(`pincheck: warning: the current kernel breaks ${now.story.violation.property} on these actions too; the exported test's second case will fail`);
+  writeFileSync(file, regression_test({
+    file, target: s.target, era: s.era, bug: s.bug ?? null, bounds: s.bounds, replay,
+    property: story.violation!.property, step: story.violation!.step, actions: r.actions,
+    texts: r.actions.map(describe), enabled_now: now ? now.enabled : null,
+  }));
+}
