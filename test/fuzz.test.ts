@@ -188,8 +188,15 @@ describe("pincheck fuzz (CLI)", () => {
     expect(strip(readFileSync(export_file, "utf8"))).toBe(strip(committed));
   });
 
-  it("a text run prints the statistics and names what was never exercised", async () => {
+  it("without --target every target runs in turn: dma-no-redirty is found in the writeback scenario", async () => {
     const r = await cli("fuzz", "--bug", "dma-no-redirty", "--runs", "100");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^pincheck fuzz: no-writeback-while-pinned violated .*scenario dio-read-vs-writeback\)/);
+    expect(r.stdout).toMatch(/replay: pincheck fuzz --target dio-read-vs-writeback --bug dma-no-redirty --replay /);
+  });
+
+  it("a text run prints the statistics and names what was never exercised", async () => {
+    const r = await cli("fuzz", "--target", "catalog", "--bug", "dma-no-redirty", "--runs", "100");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^pincheck fuzz: no violation \(era current, bug switch dma-no-redirty; 100 runs of up to 30 steps, seed 42;/);
     expect(r.stdout).toMatch(/actions taken \(\d+ in 100 runs\): write \d+/);

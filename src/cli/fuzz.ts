@@ -33,7 +33,7 @@ check prints its counterexamples.
   --pages N          pages in each process's buffer, 1..3 (default ${b.pages})
   --in-flight N      direct I/Os in flight at once, 0..2 (default ${b.in_flight})
   --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${b.fixed})
-  --target ID        what to run: ${target_ids().join(", ")} (default catalog)
+  --target ID        what to run: ${target_ids().join(", ")} (default: each in turn, until one fails)
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
   --json             one JSON object on stdout, no progress
@@ -43,7 +43,10 @@ check prints its counterexamples.
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
 interface Setup {
+  /** The target that ran last (the failing one, if any); the one named by --target if given. */
   target: string;
+  /** Whether --target named it; otherwise every target runs in turn. */
+  explicit: boolean;
   era: string;
   bug: string | undefined;
   bounds: CatalogBounds;
@@ -58,6 +61,7 @@ function parse(flags: Record<string, string | boolean | undefined>): Setup {
   if (!era_ids().includes(era)) throw new UsageError(`--era must be one of ${era_ids().join(", ")}, got '${era}'`);
   const bug = flags.bug as string | undefined;
   if (bug !== undefined && !bug_ids().includes(bug)) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
+  const explicit = flags.target !== undefined;
   const target = (flags.target as string | undefined) ?? "catalog";
   if (!target_ids().includes(target)) throw new UsageError(`--target must be one of ${target_ids().join(", ")}, got '${target}'`);
   let seed = int_flag(flags.seed, "seed", 0, 2 ** 31 - 1, DEFAULT_SEED);
@@ -71,7 +75,7 @@ function parse(flags: Record<string, string | boolean | undefined>): Setup {
     path = m[2];
   }
   return {
-    target, era, bug, seed, path,
+    target, explicit, era, bug, seed, path,
     runs: int_flag(flags.runs, "runs", 1, 1_000_000, DEFAULT_RUNS),
     steps: int_flag(flags.steps, "steps", 1, 200, DEFAULT_STEPS),
     bounds: {
@@ -132,12 +136,24 @@ export function run_fuzz(argv: string[]): number {
   }
   const s = parse(flags);
   const json = flags.json === true;
-  const t = fuzz_target(s.target, config_for(s.bug, s.era)!, s.bounds)!;
-  const progress = s.path === undefined ? fuzz_progress_reporter(json, s.runs) : undefined;
+  // Without --target (and without --replay, whose path belongs to one target) every target
+  // runs in turn with the whole budget, as check explores them all; the first failure ends it.
+  const ids = s.explicit || s.path !== undefined ? [s.target] : target_ids();
+  const done: { id: string; runs: number; actions: number }[] = [];
+  let t = fuzz_target(ids[0], config_for(s.bug, s.era)!, s.bounds)!;
+  let r: FuzzReport | null = null;
   const t0 = process.hrtime.bigint();
-  const r = fuzz(t, { runs: s.runs, steps: s.steps, seed: s.seed, path: s.path, on_run: progress });
+  for (const id of ids) {
+    s.target = id;
+    t = fuzz_target(id, config_for(s.bug, s.era)!, s.bounds)!;
+    const progress = s.path === undefined ? fuzz_progress_reporter(json, s.runs) : undefined;
+    r = fuzz(t, { runs: s.runs, steps: s.steps, seed: s.seed, path: s.path, on_run: progress });
+    clear_progress(progress !== undefined);
+    done.push({ id, runs: r.runs, actions: r.stats.actions });
+    if (r.violation) break;
+  }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  clear_progress(progress !== undefined);
+  if (!r) throw new Error("internal: no target ran");
   if (s.path !== undefined && r.runs === 0)
     throw new UsageError(`--replay ${s.seed}:${s.path}: the path leads to no run; give SEED:PATH as a failing run prints it`);
 
@@ -163,7 +179,7 @@ export function run_fuzz(argv: string[]): number {
       result: r.result,
       property: r.violation?.property ?? null,
       message: r.violation?.message ?? null,
-      target: s.target, era: s.era, bug: s.bug ?? null,
+      target: s.target, targets: done, era: s.era, bug: s.bug ?? null,
       seed: r.seed, path: r.path, replay,
       runs: r.runs, max_runs: s.runs, steps: s.steps, bounds: s.bounds,
       seconds: Number(seconds.toFixed(3)),
@@ -178,7 +194,7 @@ export function run_fuzz(argv: string[]): number {
     }));
     return r.violation ? 1 : 0;
   }
-  const shape = `${s.target === "catalog" ? `catalog of ${s.bounds.processes} processes, ${s.bounds.pages} page(s), ${s.bounds.in_flight} I/O in flight, ${s.bounds.fixed} fixed buffer(s)` : `scenario ${s.target}`}`;
+  const shape = !r.violation && done.length > 1 ? `every target; statistics below for the last, ${s.target}` : `${s.target === "catalog" ? `catalog of ${s.bounds.processes} processes, ${s.bounds.pages} page(s), ${s.bounds.in_flight} I/O in flight, ${s.bounds.fixed} fixed buffer(s)` : `scenario ${s.target}`}`;
   const rate = `${(r.runs / Math.max(seconds, 1e-9)).toFixed(0)} runs/s`;
   if (story) {
     console.log(`pincheck fuzz: ${story.violation!.property} violated (${setting}; run ${r.runs} of ${s.runs}, seed ${r.seed}; ${shape})`);
@@ -188,7 +204,7 @@ export function run_fuzz(argv: string[]): number {
   } else {
     const what = s.path !== undefined ? `replay of ${s.seed}:${s.path} found no violation (are the other flags those of the failing run?)` : "no violation";
     console.log(`pincheck fuzz: ${what} (${setting}; ${r.runs} run${r.runs === 1 ? "" : "s"} of up to ${s.steps} steps, seed ${r.seed}; ${shape})`);
-    console.log(`  ${r.stats.actions} actions in ${seconds.toFixed(2)} s (${rate})`);
+    console.log(`  ${done.map((d) => `${d.id}: ${d.runs} runs, ${d.actions} actions`).join("; ")}; ${seconds.toFixed(2)} s (${rate} on the last)`);
   }
   for (const line of stats_lines(r, machines)) console.log(line);
   const breaks = BUGS.find((x) => x.id === s.bug)?.breaks;
