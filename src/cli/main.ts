@@ -3,8 +3,10 @@
 import { UsageError } from "./args.js";
 import { run_bugs } from "./bugs.js";
 import { run_check } from "./check.js";
+import { run_docs } from "./docs.js";
 import { run_fuzz } from "./fuzz.js";
 import { run_replay } from "./replay.js";
+import { run_scenario } from "./scenario.js";
 
 const usage = `usage: pincheck <command> [flags]
 
@@ -12,7 +14,9 @@ commands:
   check    exhaustive check of the iterator layer and every scenario (pincheck check --help)
   fuzz     seeded random runs over the catalog beyond the check's bounds (pincheck fuzz --help)
   replay   re-execute a trace written by check or fuzz --trace-out (pincheck replay --help)
-  bugs     list the historical-bug switches`;
+  scenario run scenario files (scenarios/*.json) and compare verdicts per era (pincheck scenario --help)
+  bugs     list the historical-bug switches
+  docs     write docs/machines.md: each machine's diagram and transition table (pincheck docs --help)`;
 
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
@@ -21,11 +25,13 @@ function main(argv: string[]): number {
     if (cmd === "fuzz") return run_fuzz(rest);
     if (cmd === "replay") return run_replay(rest);
     if (cmd === "bugs") return run_bugs(rest);
+    if (cmd === "scenario") return run_scenario(rest);
+    if (cmd === "docs") return run_docs(rest);
     if (cmd === undefined || cmd === "--help" || cmd === "help") {
       console.log(usage);
       return cmd === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, bugs)`);
+    throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, scenario, bugs, docs)`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`pincheck: ${e.message}`);
