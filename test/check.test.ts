@@ -84,7 +84,7 @@ describe("pincheck CLI", () => {
     expect(r.max_depth).toBe(3);
     expect(r.targets[0]).toMatchObject({ id: "iov_iter", depth: 3 });
     expect(r.coverage.vacuous).toEqual([]);
-    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", "dio-read-vs-fork", "dio-read-vs-writeback"]);
+    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", "dio-read-vs-fork", "dio-read-vs-writeback", "iouring-fixed-vs-fork", "vmsplice-vs-cow"]);
     expect(r.bounds).toEqual({ processes: 2, pages: 1, in_flight: 1, fixed: 1 });
   });
 

@@ -41,7 +41,7 @@ const bad_inputs: [string[], RegExp][] = [
   [["--steps", "x"], /^pincheck: --steps must be an integer from 1 to 200, got 'x'$/],
   [["--era", "2.6"], /^pincheck: --era must be one of pre-pin, 5\.9-5\.18, 6\.0-6\.4, current, got '2\.6'$/],
   [["--bug", "nope"], /^pincheck: --bug must be one of dio-read-vs-fork, dma-no-redirty, got 'nope'$/],
-  [["--target", "iov_iter"], /^pincheck: --target must be one of catalog, dio-read-vs-fork, dio-read-vs-writeback, got 'iov_iter'$/],
+  [["--target", "iov_iter"], /^pincheck: --target must be one of catalog, dio-read-vs-fork, dio-read-vs-writeback, iouring-fixed-vs-fork, vmsplice-vs-cow, got 'iov_iter'$/],
   [["--replay", "42"], /^pincheck: --replay must be SEED:PATH .*got '42'$/],
   [["--replay", "42:3:999"], /^pincheck: --replay 42:3:999: the path leads to no run/],
   [["--seed", "7", "--replay", "42:1"], /^pincheck: --replay carries its own seed \(42\); it conflicts with --seed 7$/],

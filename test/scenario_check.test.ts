@@ -7,53 +7,56 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { world_properties } from "../properties/index.js";
 import { explore } from "../src/check/explore.js";
-import { describe_action, scenario_model } from "../src/check/scenario.js";
-import { dio_read_vs_fork } from "../src/check/scenarios/dio_read_vs_fork.js";
+import { scenario_targets } from "../src/check/targets.js";
 import { config_for } from "../src/kernel/index.js";
 
 const cli = (...args: string[]) => spawnSync("npx", ["tsx", "src/cli/main.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
+/** A scenario file (scenarios/ID.json) as the check explores it, under a bug switch or the current kernel. */
+const scenario = (id: string, bug?: string) => scenario_targets(config_for(bug)!).find((t) => t.id === id)!;
+const shortest = (id: string, bug?: string) => {
+  const t = scenario(id, bug);
+  const r = explore(t.model, 64);
+  return { r, steps: r.trace?.actions.map((a) => t.describe(a)) };
+};
+
 describe("DIO read vs fork", () => {
   it("current kernel: every interleaving keeps the read's bytes with the reader, and nothing leaks", () => {
-    const r = explore(scenario_model(dio_read_vs_fork, config_for()!, world_properties), 64);
+    const { r } = shortest("dio-read-vs-fork");
     expect(r.result).toBe("ok");
     expect(r.states).toBeGreaterThan(20);
   });
 
   it("FOLL_GET DIO (before v6.4): the shortest counterexample is submit, fork, write, transfer, complete", () => {
-    const run = () => explore(scenario_model(dio_read_vs_fork, config_for("dio-read-vs-fork")!, world_properties), 64);
-    const r = run();
+    const { r, steps } = shortest("dio-read-vs-fork", "dio-read-vs-fork");
     expect(r.violation!.property).toBe("no-cow-while-pinned");
-    expect(r.trace!.actions.map(describe_action)).toEqual([
-      "P.t1: pread(O_DIRECT, X[0..2048)) async",
-      "P.t2: fork()",
-      "P.t3: write X[2048..4096)",
+    expect(steps).toEqual([
+      "P.t1: P: pread(A, O_DIRECT) into page 0 half 0 (async)",
+      "P.t2: P: fork() -> C",
+      "P.t3: P: write 0xbb to page 0 half 1",
       "device: transfer bio 0",
       "device: complete bio 0",
     ]);
-    const again = run();
+    const again = shortest("dio-read-vs-fork", "dio-read-vs-fork").r;
     expect([again.states, again.transitions, again.trace!.actions]).toEqual([r.states, r.transitions, r.trace!.actions]);
   });
 });
 
 describe("DIO read into a shared file page vs writeback (W2)", () => {
-  it("current kernel: the deferred re-dirty gets the device's bytes to disk in every interleaving", async () => {
-    const { dio_read_vs_writeback } = await import("../src/check/scenarios/dio_read_vs_writeback.js");
-    const r = explore(scenario_model(dio_read_vs_writeback, config_for()!, world_properties), 64);
-    expect(r.result).toBe("ok");
+  it("current kernel: the deferred re-dirty gets the device's bytes to disk in every interleaving", () => {
+    expect(shortest("dio-read-vs-writeback").r.result).toBe("ok");
   });
 
-  it("pins dropped without re-dirtying: writeback before the DMA, and sync loses the data", async () => {
-    const { dio_read_vs_writeback } = await import("../src/check/scenarios/dio_read_vs_writeback.js");
-    const r = explore(scenario_model(dio_read_vs_writeback, config_for("dma-no-redirty")!, world_properties), 64);
+  it("pins dropped without re-dirtying: writeback before the DMA, and sync loses the data", () => {
+    const { r, steps } = shortest("dio-read-vs-writeback", "dma-no-redirty");
     expect(r.violation!.property).toBe("no-writeback-while-pinned");
-    expect(r.trace!.actions.map(describe_action)).toEqual([
-      "P: pread(A, O_DIRECT) into B's mapped page [0..2048) async",
-      "flusher: writeback of B's page starts",
-      "flusher: writeback of B's page ends",
+    expect(steps).toEqual([
+      "P: P: pread(A, O_DIRECT) into m page 0 half 0 (async)",
+      "flusher: writeback of B's page 0 starts",
+      "flusher: writeback of B's page 0 ends",
       "device: transfer bio 0",
       "device: complete bio 0",
-      "sync: sync(): write back what is dirty, then drop the clean page",
+      "sync: sync(B): write back what is dirty, then drop the clean pages",
     ]);
   });
 });

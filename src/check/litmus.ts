@@ -20,7 +20,7 @@ import {
 import type { Model } from "./explore.js";
 import { explore } from "./explore.js";
 import { disk_pattern } from "./fixtures.js";
-import { peek_disk, read_outcome } from "./peek.js";
+import { peek_disk, peek_user } from "./peek.js";
 import type { Scenario, ScenarioAction, ScenarioState, ThreadStep, Vars } from "./scenario.js";
 import { describe_action, enabled_actions, initial_state, apply_action, quiescent } from "./scenario.js";
 import { world_key } from "./world_key.js";
@@ -463,6 +463,20 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       return v;
     },
     threads,
+    // A read is judged once, when its completion is reported: what the reader holds then.
+    observe(w, v) {
+      for (const { g, step } of steps) {
+        if (step.op !== "dio_read" || v[`dio.${g}`] === undefined || v[`seen.${g}`] !== undefined) continue;
+        if (!w.block.completions.some((x) => x.iocb === v[`dio.${g}`] && x.res > 0)) continue;
+        const pos = step.page! * PAGE_SIZE + step.half! * HALF;
+        const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
+        const mine = peek_user(w, w.mms[v[`p.${step.proc}`]], v[`a.${step.buf}`] + pos, HALF);
+        const at = mine ? mine.findIndex((b, i) => b !== device[i]) : 0;
+        v[`seen.${g}`] = 1;
+        v[`bad.${g}`] = at; // -1: the reader got the device's bytes
+        if (at >= 0) [v[`mine.${g}`], v[`dev.${g}`]] = [mine ? mine[at] : -1, device[at]];
+      }
+    },
   };
   return { lit, scenario, steps, shared };
 }
@@ -478,10 +492,13 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
   for (const { g, step } of c.steps) {
     if (step.op !== "dio_read" || v[`dio.${g}`] === undefined) continue;
     const pos = step.page! * PAGE_SIZE + step.half! * HALF;
-    const addr = v[`a.${step.buf}`] + pos;
-    const done = w.block.completions.some((x) => x.iocb === v[`dio.${g}`] && x.res > 0);
+    const done = v[`seen.${g}`] === 1;
     const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
-    reads.push({ what: `${step.proc}'s O_DIRECT read into ${step.buf} page ${step.page} half ${step.half}`, ...(done ? read_outcome(w, v[`p.${step.proc}`], addr, device) : { ok: null }) });
+    const at = v[`bad.${g}`];
+    const detail = at === undefined || at < 0 ? undefined
+      : v[`mine.${g}`] < 0 ? "completed, but the reader's buffer is no longer mapped"
+      : `completed, but the reader's byte ${at} is 0x${v[`mine.${g}`].toString(16)}, not the device's 0x${v[`dev.${g}`].toString(16)}`;
+    reads.push({ what: `${step.proc}'s O_DIRECT read into ${step.buf} page ${step.page} half ${step.half}`, ok: done ? at < 0 : null, detail });
     const sh = c.shared.find((m) => m.buf === step.buf);
     if (sh) {
       const synced = done && v[`synced.${sh.file}`] === 1;

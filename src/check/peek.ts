@@ -1,19 +1,32 @@
 // Reading a process's memory the way a property may: without faulting anything in, so that
 // checking a state never changes it.
 import type { Mm, World } from "../kernel/index.js";
-import { follow_pte, PAGE_SIZE } from "../kernel/index.js";
+import { filemap_get_folio, find_vma, follow_pte, linear_page_index, PAGE_SIZE } from "../kernel/index.js";
 
-/** The page bytes a fault at addr would bring in: present page, swap cache, or swap slot. */
+/**
+ * The page bytes a CPU access to addr would see, without faulting anything in: the present page,
+ * else what a fault would bring: the swap cache or swap slot, the file's cached folio or its disk,
+ * zeros for untouched anonymous memory. null where no VMA covers addr.
+ */
 function page_bytes(w: World, mm: Mm, addr: number): Uint8Array | null {
+  const vma = find_vma(mm, addr);
+  if (!vma) return null;
   const pte = follow_pte(mm, addr);
   if (pte) return w.mem.data.read(pte.pfn);
   const swp = mm.swap.get(Math.floor(addr / PAGE_SIZE));
-  if (!swp) return null;
-  const cached = w.swap.cache.get(swp.slot);
-  return cached !== undefined ? w.mem.data.read(cached) : w.swap.slots.get(swp.slot)?.bytes ?? new Uint8Array(PAGE_SIZE);
+  if (swp) {
+    const cached = w.swap.cache.get(swp.slot);
+    return cached !== undefined ? w.mem.data.read(cached) : w.swap.slots.get(swp.slot)?.bytes ?? new Uint8Array(PAGE_SIZE);
+  }
+  if (vma.file >= 0) {
+    const index = linear_page_index(vma, addr);
+    const folio = filemap_get_folio(w, w.inodes[vma.file], index, false);
+    return folio >= 0 ? w.mem.data.read(folio) : w.inodes[vma.file].disk.get(index) ?? new Uint8Array(PAGE_SIZE);
+  }
+  return new Uint8Array(PAGE_SIZE);
 }
 
-/** The bytes the CPU would read at [addr, addr+len) of mm, or null where nothing is mapped. */
+/** The bytes the CPU would read at [addr, addr+len) of mm, or null where no VMA covers it. */
 export function peek_user(w: World, mm: Mm, addr: number, len: number): Uint8Array | null {
   const out = new Uint8Array(len);
   for (let done = 0; done < len; ) {

@@ -3,9 +3,8 @@
 // can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
 import type { KernelConfig, World } from "../kernel/index.js";
 import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
-import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/world_property.js";
+import type { WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model, Violation } from "./explore.js";
-import { peek_disk, read_outcome } from "./peek.js";
 import { world_key } from "./world_key.js";
 
 /** Named values the set-up and the steps share (process ids, addresses, inode numbers...). */
@@ -35,6 +34,11 @@ export interface Scenario {
   title: string;
   setup(w: World): Vars;
   threads: Thread[];
+  /**
+   * Called after every action: record in vars what must be judged at the moment it happens
+   * (e.g. what a read delivered when its completion was reported), not re-judged later.
+   */
+  observe?(w: World, v: Vars): void;
 }
 
 /** One move: a thread's next step, or an agent of the kernel. */
@@ -86,37 +90,14 @@ export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction):
     case "device_complete": blk_dev_complete(w, a.bio); break;
     case "work": run_work(w); break;
   }
+  sc.observe?.(w, vars);
   return { w, vars, pc };
 }
 
-/**
- * What the properties see: the scenario names its DIO read by vars dio_iocb, dio_mm, dio_buf,
- * dio_len, dio_ino and dio_pos; once it has completed, did the reader get the device's bytes?
- */
-export function scenario_view(s: ScenarioState, sc: Scenario): WorldView {
-  const v = s.vars;
-  const reads: ReadOutcome[] = [];
-  if (v.dio_iocb !== undefined && v.dio_buf !== undefined) {
-    const done = s.w.block.completions.some((c) => c.iocb === v.dio_iocb && c.res > 0);
-    reads.push({ what: `the O_DIRECT read into 0x${v.dio_buf.toString(16)}`, ...(done ? read_outcome(s.w, v.dio_mm, v.dio_buf, peek_disk(s.w, v.dio_ino, v.dio_pos, v.dio_len)) : { ok: null }) });
-  }
-  // A scenario that ends with a sync names the DMA's source and the file page it landed in.
-  const persisted: ReadOutcome[] = [];
-  if (v.wb_dst_ino !== undefined) {
-    const done = v.synced === 1;
-    const got = peek_disk(s.w, v.wb_dst_ino, 0, v.wb_len);
-    const want = peek_disk(s.w, v.wb_src_ino, 0, v.wb_len);
-    const at = got.findIndex((b, i) => b !== want[i]);
-    persisted.push({
-      what: "the O_DIRECT read into the shared file page",
-      ok: done ? at < 0 : null,
-      detail: at < 0 ? undefined : `after sync the file's byte ${at} on disk is 0x${got[at].toString(16)}, not the 0x${want[at].toString(16)} the device wrote into its page`,
-    });
-  }
-  return { w: s.w, quiescent: quiescent(s, sc), reads, persisted };
-}
-
-export function scenario_model(sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[]): Model<ScenarioState, ScenarioAction> {
+/** The scenario as a model: every interleaving, with the properties checked on view(s). */
+export function scenario_model(
+  sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[], view: (s: ScenarioState) => WorldView,
+): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(sc, config);
   return {
     initial: () => [init],
@@ -124,9 +105,9 @@ export function scenario_model(sc: Scenario, config: KernelConfig, properties: r
     step: (s, a) => apply_action(s, sc, a)!,
     key: (s) => `${s.pc.join(",")}|${JSON.stringify(s.vars)}|${world_key(s.w)}`,
     check(s): Violation | null {
-      const view = scenario_view(s, sc);
+      const v = view(s);
       for (const p of properties) {
-        const why = p.check(view);
+        const why = p.check(v);
         if (why) return { property: p.id, message: why };
       }
       return null;

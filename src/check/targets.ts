@@ -11,8 +11,8 @@ import type { CatalogAction, CatalogBounds, CatalogState } from "./catalog.js";
 import { catalog_actions, catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
 import { machine_sizes, new_coverage } from "./monitor.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
-import { describe_action as describe_scenario, enabled_actions, scenario_model, scenario_view } from "./scenario.js";
-import { scenarios } from "./scenarios/index.js";
+import { describe_action as describe_scenario, enabled_actions, scenario_model } from "./scenario.js";
+import { catalog_files, compile_litmus, litmus_view, load_litmus } from "./litmus.js";
 
 export interface Target {
   /** "iov_iter" or a scenario id. */
@@ -47,17 +47,25 @@ export function iter_target(): Target {
   };
 }
 
+/** The scenario files (scenarios/*.json), compiled once. */
+let compiled: ReturnType<typeof compile_litmus>[] | undefined;
+export const scenario_files = () => (compiled ??= catalog_files().map((f) => compile_litmus(load_litmus(f))));
+
+/** Each scenario file, with every world property checked (not only the outcome it names). */
 export function scenario_targets(config: KernelConfig): Target[] {
-  return scenarios.map((sc) => ({
-    id: sc.id,
-    model: scenario_model(sc, config, world_properties) as unknown as Model<unknown, unknown>,
-    initial_name: () => sc.id,
-    describe: (a) => describe_scenario(a as ScenarioAction),
-    world: (s) => (s as ScenarioState).w,
-    enabled: (s, a) => enabled_actions(s as ScenarioState, sc).some((x) => same(x, a)),
-    properties: world_properties.map((p) => p.id),
-    guarded: (s) => world_properties.filter((p) => p.guarded(scenario_view(s as ScenarioState, sc))).map((p) => p.id),
-  }));
+  return scenario_files().map((c) => {
+    const view = (s: unknown) => litmus_view(c, s as ScenarioState);
+    return {
+      id: c.lit.id,
+      model: scenario_model(c.scenario, config, world_properties, view) as unknown as Model<unknown, unknown>,
+      initial_name: () => c.lit.id,
+      describe: (a) => describe_scenario(a as ScenarioAction),
+      world: (s) => (s as ScenarioState).w,
+      enabled: (s, a) => enabled_actions(s as ScenarioState, c.scenario).some((x) => same(x, a)),
+      properties: world_properties.map((p) => p.id),
+      guarded: (s) => world_properties.filter((p) => p.guarded(view(s))).map((p) => p.id),
+    };
+  });
 }
 
 export function catalog_target(config: KernelConfig, bounds: CatalogBounds = default_catalog_bounds): Target {

@@ -5,15 +5,15 @@ import type { CatalogBounds } from "../check/catalog.js";
 import type { FuzzReport } from "../check/fuzz.js";
 import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, replay_enabled } from "../check/fuzz.js";
 import { regression_test } from "../check/regression.js";
-import { scenarios } from "../check/scenarios/index.js";
 import type { Target } from "../check/targets.js";
+import { scenario_files } from "../check/targets.js";
 import type { Story } from "../check/trace.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
 
-const target_ids = (): string[] => ["catalog", ...scenarios.map((s) => s.id)];
+const target_ids = (): string[] => ["catalog", ...scenario_files().map((c) => c.lit.id)];
 const b = default_fuzz_bounds;
 
 export const fuzz_help = `usage: pincheck fuzz [--runs N] [--steps N] [--seed N] [--processes N] [--pages N] [--in-flight N]
