@@ -16,7 +16,7 @@ import { folioq_folio, folioq_folio_size, folioq_nr_slots } from "../folio_queue
 import { xa_is_value, xas_walk_contiguous } from "../xarray.js";
 import { iov_iter_advance } from "./advance.js";
 import type { PagesResult } from "./get_pages.js";
-import { first_iovec_segment, want_pages_array } from "./get_pages.js";
+import { user_segment_pages, want_pages_array } from "./get_pages.js";
 import type { iov_iter } from "./iov_iter.js";
 import { ITER_ALLOW_P2PDMA, ITER_BVEC, ITER_FOLIOQ, ITER_KVEC, ITER_XARRAY, user_backed_iter } from "./iov_iter.js";
 
@@ -149,16 +149,7 @@ function extract_user_pages(w: World, i: iov_iter, pages0: number[] | null, maxs
   if (!i.data_source) gup_flags |= FOLL_WRITE; // ITER_DEST: the device will write the pages
   if (xflags & ITER_ALLOW_P2PDMA) gup_flags |= FOLL_PCI_P2PDMA;
   if (i.nofault) gup_flags |= FOLL_NOFAULT;
-  const seg = first_iovec_segment(w, i, maxsize);
-  if (!seg) return { ret: -EFAULT, pages: pages0, offset0: undefined };
-  const offset = seg.addr % PAGE_SIZE;
-  const { count, pages } = want_pages_array(w, pages0, seg.size, offset, maxpages);
-  if (!count) return { ret: -ENOMEM, pages, offset0: offset };
-  const res = pin_user_pages_fast(w, seg.addr - offset, count, gup_flags, pages);
-  if (res <= 0) return { ret: res, pages, offset0: offset };
-  maxsize = Math.min(seg.size, res * PAGE_SIZE - offset);
-  iov_iter_advance(i, maxsize);
-  return { ret: maxsize, pages, offset0: offset };
+  return user_segment_pages(w, i, pages0, maxsize, maxpages, gup_flags, pin_user_pages_fast);
 }
 
 /**

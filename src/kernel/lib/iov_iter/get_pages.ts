@@ -55,6 +55,27 @@ export function first_iovec_segment(w: World, i: iov_iter, maxsize: number): { a
   return null;
 }
 
+/**
+ * The user-iterator half shared by iov_iter_get_pages2() (gup = get_user_pages_fast: FOLL_GET
+ * references) and iov_iter_extract_user_pages() (gup = pin_user_pages_fast: FOLL_PIN pins): only
+ * the first non-empty segment is used; the iterator advances by what GUP covered.
+ */
+export function user_segment_pages(
+  w: World, i: iov_iter, pages0: number[] | null, maxsize: number, maxpages: number, gup_flags: number,
+  gup: (w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null) => number,
+): PagesResult {
+  const seg = first_iovec_segment(w, i, maxsize);
+  if (!seg) return { ret: -EFAULT, pages: pages0, offset0: undefined };
+  const offset = seg.addr % PAGE_SIZE;
+  const { count, pages } = want_pages_array(w, pages0, seg.size, offset, maxpages);
+  if (!count) return { ret: -ENOMEM, pages, offset0: offset };
+  const res = gup(w, seg.addr - offset, count, gup_flags, pages);
+  if (res <= 0) return { ret: res, pages, offset0: offset };
+  maxsize = Math.min(seg.size, res * PAGE_SIZE - offset);
+  iov_iter_advance(i, maxsize);
+  return { ret: maxsize, pages, offset0: offset };
+}
+
 function iter_folioq_get_pages(w: World, iter: iov_iter, pages0: number[] | null, maxsize: number, maxpages: number): PagesResult {
   let folioq = iter.folioq!;
   let slot = iter.folioq_slot;
@@ -135,16 +156,7 @@ function __iov_iter_get_pages_alloc(w: World, i: iov_iter, pages0: number[] | nu
     let gup_flags = 0;
     if (iov_iter_rw(i) !== WRITE) gup_flags |= FOLL_WRITE;
     if (i.nofault) gup_flags |= FOLL_NOFAULT;
-    const seg = first_iovec_segment(w, i, maxsize);
-    if (!seg) return { ret: -EFAULT, pages: pages0, offset0: undefined };
-    const start = seg.addr % PAGE_SIZE;
-    const { count, pages } = want_pages_array(w, pages0, seg.size, start, maxpages);
-    if (!count) return { ret: -ENOMEM, pages, offset0: start };
-    const res = get_user_pages_fast(w, seg.addr - start, count, gup_flags, pages);
-    if (res <= 0) return { ret: res, pages, offset0: start };
-    maxsize = Math.min(seg.size, res * PAGE_SIZE - start);
-    iov_iter_advance(i, maxsize);
-    return { ret: maxsize, pages, offset0: start };
+    return user_segment_pages(w, i, pages0, maxsize, maxpages, gup_flags, get_user_pages_fast);
   }
   if (iov_iter_is_bvec(i)) {
     const bv = cur_bvec(i);
