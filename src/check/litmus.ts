@@ -545,7 +545,7 @@ export function litmus_model(c: Compiled, config: KernelConfig): Model<ScenarioS
   return {
     initial: () => [init],
     actions: (s) => enabled_actions(s, c.scenario),
-    step: (s, a) => apply_action(s, c.scenario, a)!,
+    step: (s, a) => apply_action(s, c.scenario, a),
     key: state_key,
     check(s) {
       const why = outcome_in(c, s);
@@ -588,7 +588,7 @@ export function enumerate_paths(c: Compiled, config: KernelConfig): { paths: num
     else {
       r = { paths: 0, hits: 0, stuck: 0 };
       for (const a of acts) {
-        const t = visit(apply_action(s, c.scenario, a)!);
+        const t = visit(apply_action(s, c.scenario, a));
         r.paths += t.paths;
         r.hits += t.hits;
         r.stuck += t.stuck;

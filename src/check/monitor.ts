@@ -12,7 +12,7 @@
 // abstractions follow one driver-built object, not whatever the explorer creates.
 import type { AnyStateMachine } from "xstate";
 import { PAGE_BOUNDS, page_machine, page_state } from "../../models/page.js";
-import type { PageId } from "../../models/page.js";
+import type { PageContext, PageId } from "../../models/page.js";
 import { PROCESS_BOUNDS, process_machine, process_state } from "../../models/process.js";
 import type { World } from "../kernel/index.js";
 import { PAGE_SIZE, PG_anon } from "../kernel/index.js";
@@ -110,9 +110,8 @@ function anon_pages(w: World): PageId[] {
 }
 
 /** Outside the page machine: behind a non-exclusive swap PTE, or beyond its bounds. */
-function page_out_of_scope(w: World, id: PageId): boolean {
+function page_out_of_scope(w: World, id: PageId, c: PageContext): boolean {
   if (id.vpn >= 0 && w.mms.some((mm) => mm.swap.get(id.vpn)?.exclusive === false)) return true;
-  const c = page_state(w, id).context;
   return c.pins > PAGE_BOUNDS.pins || c.refs > PAGE_BOUNDS.refs || c.maps > PAGE_BOUNDS.maps;
 }
 
@@ -127,12 +126,13 @@ function page_monitor(before: World, after: World, cov: Coverage): Violation | n
     const tag = `${id.pfn}/${id.gen}`;
     if (seen.has(tag)) continue;
     seen.add(tag);
-    if (page_out_of_scope(before, id) || page_out_of_scope(after, id)) continue;
+    const [a, b] = [page_state(before, id), page_state(after, id)];
+    if (page_out_of_scope(before, id, a.context) || page_out_of_scope(after, id, b.context)) continue;
     const was_alive = before.mem.head[id.pfn] === id.pfn && before.mem.gen[id.pfn] === id.gen;
     // A frame new in this step is a fresh page, or a swapped-out page coming back (swap-in).
     const swapped_in = !was_alive && id.vpn >= 0 && before.mms.some((mm) => mm.swap.has(id.vpn));
-    const from = was_alive ? snapshot_key(page_state(before, id)) : swapped_in ? SWAPPED : page_moves.initial;
-    const to = snapshot_key(page_state(after, id));
+    const from = was_alive ? snapshot_key(a) : swapped_in ? SWAPPED : page_moves.initial;
+    const to = snapshot_key(b);
     if (!page_moves.allowed(from, to, cov))
       return violation(`page ${id.pfn} (user page 0x${(id.vpn * PAGE_SIZE).toString(16)})`, from, to, "models/page.ts");
   }

@@ -73,9 +73,8 @@ export function enabled_actions(s: ScenarioState, sc: Scenario): ScenarioAction[
   return out;
 }
 
-/** Apply one action to a copy of the state; null if the action is not enabled there. */
-export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction): ScenarioState | null {
-  if (!enabled_actions(s, sc).some((e) => JSON.stringify(e) === JSON.stringify(a))) return null;
+/** Apply one action, which must be enabled in s (callers take it from enabled_actions), to a copy of the state. */
+export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction): ScenarioState {
   const w = clone_world(s.w);
   const vars = { ...s.vars };
   const pc = s.pc.slice();
@@ -102,7 +101,7 @@ export function scenario_model(
   return {
     initial: () => [init],
     actions: (s) => enabled_actions(s, sc),
-    step: (s, a) => apply_action(s, sc, a)!,
+    step: (s, a) => apply_action(s, sc, a),
     key: (s) => `${s.pc.join(",")}|${JSON.stringify(s.vars)}|${world_key(s.w)}`,
     check(s): Violation | null {
       const v = view(s);
