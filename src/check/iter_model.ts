@@ -9,6 +9,7 @@ import {
 import type { Model, Violation } from "./explore.js";
 import type { IterState } from "./iter_state.js";
 import { iter_scenarios } from "./iter_scenarios.js";
+import { world_key } from "./world_key.js";
 
 export type IterAction =
   | { op: "advance" | "revert" | "copy"; n: number }
@@ -33,16 +34,8 @@ export function describe_action(a: IterAction): string {
   }
 }
 
-/** FNV-1a over a page's bytes. */
-function hash_page(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
-  return h >>> 0;
-}
-
 export function iter_model(bounds: IterBounds = default_iter_bounds): Model<IterState, IterAction> {
   const initial = iter_scenarios();
-  const origin = new Map(initial.map((s) => [s.scenario, s.w]));
   return {
     initial: () => initial,
     actions(s) {
@@ -85,16 +78,9 @@ export function iter_model(bounds: IterBounds = default_iter_bounds): Model<Iter
     },
     key(s) {
       const i = s.iter;
-      const base = origin.get(s.scenario)!;
-      const written: string[] = [];
-      for (let pfn = 0; pfn < s.w.mem.nr_frames; pfn++) {
-        if (s.w.mem.head[pfn] < 0 || s.w.mem.data.shares(base.mem.data, pfn)) continue;
-        written.push(`${pfn}:${hash_page(s.w.mem.data.read(pfn))}`);
-      }
       const q = i.folioq ? `${i.folioq.folios[0]}` : "";
-      const counts = [...s.baseline.keys()].map((f) => `${s.w.mem.refcount[f]}/${s.w.mem.pincount[f]}`).join(",");
       const held = s.held.map((h) => `${h.pinned ? "p" : "b"}${h.pages.join(".")}`).join(";");
-      return `${s.scenario}|${i.seg},${i.nr_segs},${i.iov_offset},${i.count},${q},${i.folioq_slot}|${held}|${counts}|${written.join(",")}|${s.w.events.length}`;
+      return `${s.scenario}|${i.seg},${i.nr_segs},${i.iov_offset},${i.count},${q},${i.folioq_slot}|${held}|${world_key(s.w)}`;
     },
     check(s): Violation | null {
       for (const p of iter_properties) {

@@ -8,12 +8,24 @@ export function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
   return h >>> 0;
 }
 
+/**
+ * A page buffer's hash, computed once: a finished state's buffers are never written again (a
+ * step writes only the copies its own clone made), so a buffer shared by many states is hashed
+ * for the first of them only.
+ */
+const page_hashes = new WeakMap<Uint8Array, number>();
+function page_hash(bytes: Uint8Array): number {
+  let h = page_hashes.get(bytes);
+  if (h === undefined) page_hashes.set(bytes, (h = fnv1a(bytes)));
+  return h;
+}
+
 export function world_key(w: World): string {
   const m = w.mem;
   const frames: string[] = [];
   for (let pfn = 0; pfn < m.nr_frames; pfn++) {
     if (m.head[pfn] < 0) continue;
-    frames.push(`${pfn}:${m.head[pfn]},${m.refcount[pfn]},${m.pincount[pfn]},${m.mapcount[pfn]},${m.flags[pfn]},${m.order[pfn]},${m.mapping[pfn]},${m.index[pfn]},${fnv1a(m.data.read(pfn))}`);
+    frames.push(`${pfn}:${m.head[pfn]},${m.refcount[pfn]},${m.pincount[pfn]},${m.mapcount[pfn]},${m.flags[pfn]},${m.order[pfn]},${m.mapping[pfn]},${m.index[pfn]},${page_hash(m.data.read(pfn))}`);
   }
   const mms = w.mms.map((mm) =>
     JSON.stringify([mm.flags, mm.vmas, [...mm.ptes].sort((a, b) => a[0] - b[0]), [...mm.swap].sort((a, b) => a[0] - b[0])]),
