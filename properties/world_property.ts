@@ -2,6 +2,7 @@
 // nothing is in flight, and what each pin holder would see: the direct-I/O reads started so far
 // with what their reader got, and the registered fixed buffers with what their owner maps.
 import type { World } from "../src/kernel/index.js";
+import type { Property } from "./property.js";
 
 export interface ReadOutcome {
   /** Which read or buffer, in words. */
@@ -20,12 +21,5 @@ export interface WorldView {
   persisted: readonly ReadOutcome[];
 }
 
-export interface WorldProperty {
-  id: string;
-  statement: string;
-  rule: string;
-  source: string;
-  check(v: WorldView): string | null;
-  /** Whether the situation the property guards arises (so a run can tell vacuous passes). */
-  guarded(v: WorldView): boolean;
-}
+/** A property of the world as any engine presents it. */
+export type WorldProperty = Property<WorldView>;
