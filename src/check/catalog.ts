@@ -9,7 +9,7 @@ import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/wor
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
-  bio_op, blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, follow_pte, fork_mm, init_async_kiocb,
+  bio_op, blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout,
   mm_alloc, mmap_anon, op_is_write, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
   vmsplice_to_pipe, WRITE,
@@ -18,7 +18,7 @@ import type { Model, Violation } from "./explore.js";
 import { disk_file } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
-import { peek_disk, read_outcome } from "./peek.js";
+import { fixed_buffer_outcome, peek_disk, read_outcome } from "./peek.js";
 import { fnv1a, world_key } from "./world_key.js";
 
 export interface CatalogBounds {
@@ -206,16 +206,8 @@ export function catalog_view(s: CatalogState): WorldView {
     ok: io.outcome ? io.outcome.ok : null,
     detail: io.outcome?.detail,
   }));
-  // A registered buffer must stay what its owner maps (cow.c "fork() with an iouring fixed buffer").
-  for (const f of s.fixed) {
-    const pte = follow_pte(s.w.mms[f.proc], s.buf + f.page * PAGE_SIZE);
-    const ok = !pte || pte.pfn === f.imu.pages[0];
-    reads.push({
-      what: `process ${f.proc}'s io_uring fixed buffer at page ${f.page}`,
-      ok,
-      detail: ok ? undefined : `the owner now maps page ${pte!.pfn}, not the pinned page ${f.imu.pages[0]}`,
-    });
-  }
+  for (const f of s.fixed)
+    reads.push(fixed_buffer_outcome(s.w, f.proc, s.buf + f.page * PAGE_SIZE, f.imu.pages[0], `process ${f.proc}'s io_uring fixed buffer at page ${f.page}`));
   const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length &&
     !s.fixed.length && !s.w.pipes[s.pipe].bufs.length;
   return { w: s.w, quiescent, reads, persisted: [] };

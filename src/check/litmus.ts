@@ -12,7 +12,7 @@ import type { ReadOutcome, WorldView } from "../../properties/world_property.js"
 import type { KernelConfig, World } from "../kernel/index.js";
 import {
   BUGS, config_for, create_file, ERAS, era_ids, exit_mmap, filemap_get_folio, folio_end_writeback,
-  folio_start_writeback, folio_test, follow_pte, fork_mm, init_async_kiocb, io_buffer_unmap, io_sqe_buffer_register,
+  folio_start_writeback, folio_test, fork_mm, init_async_kiocb, io_buffer_unmap, io_sqe_buffer_register,
   iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc,
   mmap_anon, mmap_file, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, pipe_read, PROT_READ, PROT_WRITE,
   READ, shrink_folio, user_access, vmsplice_to_pipe,
@@ -20,7 +20,7 @@ import {
 import type { Model } from "./explore.js";
 import { explore } from "./explore.js";
 import { disk_pattern } from "./fixtures.js";
-import { peek_disk, peek_user } from "./peek.js";
+import { fixed_buffer_outcome, peek_disk, read_detail, read_mismatch } from "./peek.js";
 import type { Scenario, ScenarioAction, ScenarioState, ThreadStep, Vars } from "./scenario.js";
 import { describe_action, enabled_actions, initial_state, apply_action, quiescent } from "./scenario.js";
 import { world_key } from "./world_key.js";
@@ -469,12 +469,10 @@ export function compile_litmus(lit: LitmusFile): Compiled {
         if (step.op !== "dio_read" || v[`dio.${g}`] === undefined || v[`seen.${g}`] !== undefined) continue;
         if (!w.block.completions.some((x) => x.iocb === v[`dio.${g}`] && x.res > 0)) continue;
         const pos = step.page! * PAGE_SIZE + step.half! * HALF;
-        const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
-        const mine = peek_user(w, w.mms[v[`p.${step.proc}`]], v[`a.${step.buf}`] + pos, HALF);
-        const at = mine ? mine.findIndex((b, i) => b !== device[i]) : 0;
+        const m = read_mismatch(w, v[`p.${step.proc}`], v[`a.${step.buf}`] + pos, peek_disk(w, v[`f.${step.file}`], pos, HALF));
         v[`seen.${g}`] = 1;
-        v[`bad.${g}`] = at; // -1: the reader got the device's bytes
-        if (at >= 0) [v[`mine.${g}`], v[`dev.${g}`]] = [mine ? mine[at] : -1, device[at]];
+        v[`bad.${g}`] = m ? m.at : -1; // -1: the reader got the device's bytes
+        if (m) [v[`mine.${g}`], v[`dev.${g}`]] = [m.mine, m.device];
       }
     },
   };
@@ -495,9 +493,7 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
     const done = v[`seen.${g}`] === 1;
     const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
     const at = v[`bad.${g}`];
-    const detail = at === undefined || at < 0 ? undefined
-      : v[`mine.${g}`] < 0 ? "completed, but the reader's buffer is no longer mapped"
-      : `completed, but the reader's byte ${at} is 0x${v[`mine.${g}`].toString(16)}, not the device's 0x${v[`dev.${g}`].toString(16)}`;
+    const detail = at === undefined || at < 0 ? undefined : read_detail({ at, mine: v[`mine.${g}`], device: v[`dev.${g}`] });
     reads.push({ what: `${step.proc}'s O_DIRECT read into ${step.buf} page ${step.page} half ${step.half}`, ok: done ? at < 0 : null, detail });
     const sh = c.shared.find((m) => m.buf === step.buf);
     if (sh) {
@@ -513,9 +509,7 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
   }
   for (const k of Object.keys(v).filter((x) => x.startsWith("fx.")).sort()) {
     const [, proc, buf, page] = k.split(".");
-    const pte = follow_pte(w.mms[v[`p.${proc}`]], v[`a.${buf}`] + Number(page) * PAGE_SIZE);
-    const ok = !pte || pte.pfn === v[k];
-    reads.push({ what: `${proc}'s io_uring fixed buffer at ${buf} page ${page}`, ok, detail: ok ? undefined : `the owner now maps page ${pte!.pfn}, not the pinned page ${v[k]}` });
+    reads.push(fixed_buffer_outcome(w, v[`p.${proc}`], v[`a.${buf}`] + Number(page) * PAGE_SIZE, v[k], `${proc}'s io_uring fixed buffer at ${buf} page ${page}`));
   }
   return { w, quiescent: quiescent(s, c.scenario), reads, persisted };
 }

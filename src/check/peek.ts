@@ -1,5 +1,6 @@
 // Reading a process's memory the way a property may: without faulting anything in, so that
 // checking a state never changes it.
+import type { ReadOutcome } from "../../properties/world_property.js";
 import type { Mm, World } from "../kernel/index.js";
 import { filemap_get_folio, find_vma, follow_pte, linear_page_index, PAGE_SIZE } from "../kernel/index.js";
 
@@ -55,10 +56,34 @@ export function peek_disk(w: World, ino: number, pos: number, len: number): Uint
   return out;
 }
 
+/** Where what a reader holds first differs from what the device delivered; mine -1: not mapped. */
+export interface ReadMismatch {
+  at: number;
+  mine: number;
+  device: number;
+}
+
+/** null when mm holds at addr exactly the bytes the device delivered. */
+export function read_mismatch(w: World, mm: number, addr: number, device: Uint8Array): ReadMismatch | null {
+  const mine = peek_user(w, w.mms[mm], addr, device.length);
+  if (!mine) return { at: 0, mine: -1, device: device[0] };
+  const at = mine.findIndex((b, i) => b !== device[i]);
+  return at < 0 ? null : { at, mine: mine[at], device: device[at] };
+}
+
+export const read_detail = (m: ReadMismatch): string =>
+  m.mine < 0 ? "completed, but the reader's buffer is no longer mapped"
+    : `completed, but the reader's byte ${m.at} is 0x${m.mine.toString(16)}, not the device's 0x${m.device.toString(16)}`;
+
 /** Whether mm holds at addr the bytes the device delivered, and if not, where they differ. */
 export function read_outcome(w: World, mm: number, addr: number, device: Uint8Array): { ok: boolean; detail?: string } {
-  const mine = peek_user(w, w.mms[mm], addr, device.length);
-  if (!mine) return { ok: false, detail: "completed, but the reader's buffer is no longer mapped" };
-  const at = mine.findIndex((b, i) => b !== device[i]);
-  return at < 0 ? { ok: true } : { ok: false, detail: `completed, but the reader's byte ${at} is 0x${mine[at].toString(16)}, not the device's 0x${device[at].toString(16)}` };
+  const m = read_mismatch(w, mm, addr, device);
+  return m ? { ok: false, detail: read_detail(m) } : { ok: true };
+}
+
+/** A registered fixed buffer stays what its owner maps (cow.c "fork() with an iouring fixed buffer"). */
+export function fixed_buffer_outcome(w: World, mm: number, addr: number, pinned: number, what: string): ReadOutcome {
+  const pte = follow_pte(w.mms[mm], addr);
+  const ok = !pte || pte.pfn === pinned;
+  return { what, ok, detail: ok ? undefined : `the owner now maps page ${pte!.pfn}, not the pinned page ${pinned}` };
 }
