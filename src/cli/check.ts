@@ -1,14 +1,14 @@
 // `pincheck check`: exhaustive breadth-first exploration of every target (the iterator layer,
 // then each scenario) under the current kernel or a bug switch.
 import { writeFileSync } from "node:fs";
-import type { CatalogBounds } from "../check/catalog.js";
 import { default_catalog_bounds } from "../check/catalog.js";
 import { explore } from "../check/explore.js";
 import type { Target } from "../check/targets.js";
 import { all_targets } from "../check/targets.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
-import { bug_ids, config_for, era_ids } from "../kernel/index.js";
-import { int_flag, parse_flags, UsageError } from "./args.js";
+import { bug_ids, era_ids } from "../kernel/index.js";
+import { int_flag, parse_flags } from "./args.js";
+import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const DEFAULT_DEPTH = 5;
@@ -62,14 +62,10 @@ function run_target(t: Target, depth: number, progress: ReturnType<typeof progre
 export function run_check(argv: string[]): number {
   const flags = parse_flags(argv, {
     depth: { type: "string", allowed: "an integer from 0 to 12" },
-    bug: { type: "string", allowed: bug_ids().join(", ") },
-    era: { type: "string", allowed: era_ids().join(", ") },
+    ...kernel_flag_specs(),
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
-    processes: { type: "string", allowed: "an integer from 1 to 3" },
-    pages: { type: "string", allowed: "an integer from 1 to 3" },
-    "in-flight": { type: "string", allowed: "an integer from 0 to 2" },
-    fixed: { type: "string", allowed: "an integer from 0 to 2" },
+    ...bounds_flag_specs,
     help: { type: "boolean" },
   });
   if (flags.help) {
@@ -77,21 +73,12 @@ export function run_check(argv: string[]): number {
     return 0;
   }
   const depth = int_flag(flags.depth, "depth", 0, 12, DEFAULT_DEPTH);
-  const bug = flags.bug as string | undefined;
-  const era = (flags.era as string | undefined) ?? "current";
-  if (!era_ids().includes(era)) throw new UsageError(`--era must be one of ${era_ids().join(", ")}, got '${era}'`);
-  const config = config_for(bug, era);
-  if (!config) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
+  const { era, bug, config } = kernel_flags(flags);
   const setting = `era ${era}${bug ? `, bug switch ${bug}` : ""}`;
   const json = flags.json === true;
   const progress = progress_reporter(json);
 
-  const bounds: CatalogBounds = {
-    processes: int_flag(flags.processes, "processes", 1, 3, default_catalog_bounds.processes),
-    pages: int_flag(flags.pages, "pages", 1, 3, default_catalog_bounds.pages),
-    in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, default_catalog_bounds.in_flight),
-    fixed: int_flag(flags.fixed, "fixed", 0, 2, default_catalog_bounds.fixed),
-  };
+  const bounds = bounds_flags(flags, default_catalog_bounds);
   const targets = all_targets(config, bounds);
   const guarded = new Map<string, number>();
   for (const t of targets) for (const p of t.properties) guarded.set(p, 0);

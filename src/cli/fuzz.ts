@@ -11,6 +11,7 @@ import type { Story } from "../check/trace.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
+import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
 
 const target_ids = (): string[] => ["catalog", ...scenario_files().map((c) => c.lit.id)];
@@ -57,10 +58,7 @@ interface Setup {
 }
 
 function parse(flags: Record<string, string | boolean | undefined>): Setup {
-  const era = (flags.era as string | undefined) ?? "current";
-  if (!era_ids().includes(era)) throw new UsageError(`--era must be one of ${era_ids().join(", ")}, got '${era}'`);
-  const bug = flags.bug as string | undefined;
-  if (bug !== undefined && !bug_ids().includes(bug)) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
+  const { era, bug } = kernel_flags(flags);
   const explicit = flags.target !== undefined;
   const target = (flags.target as string | undefined) ?? "catalog";
   if (!target_ids().includes(target)) throw new UsageError(`--target must be one of ${target_ids().join(", ")}, got '${target}'`);
@@ -78,12 +76,7 @@ function parse(flags: Record<string, string | boolean | undefined>): Setup {
     target, explicit, era, bug, seed, path,
     runs: int_flag(flags.runs, "runs", 1, 1_000_000, DEFAULT_RUNS),
     steps: int_flag(flags.steps, "steps", 1, 200, DEFAULT_STEPS),
-    bounds: {
-      processes: int_flag(flags.processes, "processes", 1, 3, b.processes),
-      pages: int_flag(flags.pages, "pages", 1, 3, b.pages),
-      in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, b.in_flight),
-      fixed: int_flag(flags.fixed, "fixed", 0, 2, b.fixed),
-    },
+    bounds: bounds_flags(flags, b),
   };
 }
 
@@ -117,13 +110,9 @@ export function run_fuzz(argv: string[]): number {
     runs: { type: "string", allowed: "an integer from 1 to 1000000" },
     steps: { type: "string", allowed: "an integer from 1 to 200" },
     seed: { type: "string", allowed: "an integer from 0 to 2147483647" },
-    processes: { type: "string", allowed: "an integer from 1 to 3" },
-    pages: { type: "string", allowed: "an integer from 1 to 3" },
-    "in-flight": { type: "string", allowed: "an integer from 0 to 2" },
-    fixed: { type: "string", allowed: "an integer from 0 to 2" },
+    ...bounds_flag_specs,
     target: { type: "string", allowed: target_ids().join(", ") },
-    era: { type: "string", allowed: era_ids().join(", ") },
-    bug: { type: "string", allowed: bug_ids().join(", ") },
+    ...kernel_flag_specs(),
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
     replay: { type: "string", allowed: "SEED:PATH as a failing run prints it" },

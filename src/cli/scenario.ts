@@ -7,6 +7,7 @@ import {
 } from "../check/litmus.js";
 import { era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
+import { era_flag } from "./kernel_flags.js";
 
 export const scenario_help = `usage: pincheck scenario FILE | --all [--era ERA] [--json] [--trace] [--write-verdicts FILE]
 
@@ -42,8 +43,7 @@ export function run_scenario(argv: string[]): number {
   const file = flags._ as string | undefined;
   if (!file && !flags.all) throw new UsageError("needs a scenario FILE or --all (see pincheck scenario --help)");
   if (file && flags.all) throw new UsageError(`give either a FILE or --all, not both (got '${file}' and --all)`);
-  const era = flags.era as string | undefined;
-  if (era !== undefined && !era_ids().includes(era)) throw new UsageError(`--era must be one of ${era_ids().join(", ")}, got '${era}'`);
+  const era = era_flag(flags);
   const out = flags["write-verdicts"] as string | undefined;
   if (out !== undefined && (!flags.all || era !== undefined)) throw new UsageError("--write-verdicts needs --all and every era (no --era)");
 
