@@ -15,8 +15,10 @@ import { describe_action as describe_scenario, enabled_actions, scenario_model }
 import { catalog_files, compile_litmus, litmus_view, load_litmus } from "./litmus.js";
 
 export interface Target {
-  /** "iov_iter" or a scenario id. */
+  /** "iov_iter", "catalog" or a scenario id. */
   id: string;
+  /** Unbounded state space, explored to --depth; a scenario is finite and explored completely. */
+  depth_bounded: boolean;
   model: Model<unknown, unknown>;
   /** Name of each initial state (iterator layer: one per iterator type and direction). */
   initial_name(s: unknown): string;
@@ -37,6 +39,7 @@ export function iter_target(): Target {
   const model = iter_model() as unknown as Model<unknown, unknown>;
   return {
     id: "iov_iter",
+    depth_bounded: true,
     model,
     initial_name: (s) => (s as IterState).scenario,
     describe: (a) => describe_iter(a as IterAction),
@@ -57,6 +60,7 @@ export function scenario_targets(config: KernelConfig): Target[] {
     const view = (s: unknown) => litmus_view(c, s as ScenarioState);
     return {
       id: c.lit.id,
+      depth_bounded: false,
       model: scenario_model(c.scenario, config, world_properties, view) as unknown as Model<unknown, unknown>,
       initial_name: () => c.lit.id,
       describe: (a) => describe_scenario(a as ScenarioAction),
@@ -73,6 +77,7 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
   const model = catalog_model(config, bounds, world_properties, coverage) as unknown as Model<unknown, unknown>;
   return {
     id: "catalog",
+    depth_bounded: true,
     model,
     initial_name: () => "catalog",
     describe: (a) => describe_catalog_action(a as CatalogAction),

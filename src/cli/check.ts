@@ -12,6 +12,7 @@ import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const DEFAULT_DEPTH = 5;
+const SCENARIO_STEP_LIMIT = 64;
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]
                       [--era ERA] [--bug ID] [--json] [--trace-out FILE]
@@ -55,8 +56,8 @@ function run_target(t: Target, depth: number, progress: ReturnType<typeof progre
       return t.model.check(s);
     },
   };
-  // Scenarios are finite by construction: their bound only guards against a runaway one.
-  return explore(model, t.id === "iov_iter" || t.id === "catalog" ? depth : 64, progress);
+  // A finite target's bound only guards against a runaway scenario file.
+  return explore(model, t.depth_bounded ? depth : SCENARIO_STEP_LIMIT, progress);
 }
 
 export function run_check(argv: string[]): number {
