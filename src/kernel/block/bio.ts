@@ -79,9 +79,6 @@ export function bio_clear_flag(bio: bio, bit: number): void {
 /** blk_status_to_errno() for the statuses the simulation produces. */
 export const blk_status_to_errno = (status: number): number => (status === BLK_STS_OK ? 0 : -EIO);
 
-/** The bio with this id; undefined once freed. */
-export const bio_by_id = (w: World, id: number): bio | undefined => w.block.bios[id] ?? undefined;
-
 /** bvec_alloc()'s slab sizes: a bio gets at least what it asked for, rounded up. */
 function bio_vecs_rounded(nr_vecs: number): number {
   if (nr_vecs === 0) return 0;

@@ -2,7 +2,6 @@
 // Two kinds of file system matter for pinning: tmpfs/shmem (memfd, no writeback, no dirty
 // tracking) and a block file system like ext4 (dirty-tracked through ->page_mkwrite and
 // written back to a disk that holds bytes).
-import { PAGE_SIZE } from "../include/page.js";
 import type { xarray } from "../lib/xarray.js";
 import { xa_init } from "../lib/xarray.js";
 
@@ -35,7 +34,3 @@ export function new_inode(inodes: Inode[], fs: FsKind, stable_writes = false): n
 
 /** Whether writes to a shared mapping of this file must be tracked (vma_needs_dirty_tracking). */
 export const mapping_needs_dirty_tracking = (i: Inode): boolean => i.fs === "ext4";
-
-export const disk_page = (i: Inode, index: number): Uint8Array | undefined => i.disk.get(index);
-
-export const pages_in = (size: number): number => Math.ceil(size / PAGE_SIZE);

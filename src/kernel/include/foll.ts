@@ -21,20 +21,3 @@ export const FOLL_UNLOCKABLE = 1 << 21;
 export const FOLL_MADV_POPULATE = 1 << 22;
 export const INTERNAL_GUP_FLAGS =
   FOLL_TOUCH | FOLL_TRIED | FOLL_REMOTE | FOLL_PIN | FOLL_FAST_ONLY | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE;
-
-const names: [number, string][] = [
-  [FOLL_WRITE, "FOLL_WRITE"], [FOLL_GET, "FOLL_GET"], [FOLL_DUMP, "FOLL_DUMP"],
-  [FOLL_FORCE, "FOLL_FORCE"], [FOLL_NOWAIT, "FOLL_NOWAIT"], [FOLL_NOFAULT, "FOLL_NOFAULT"],
-  [FOLL_HWPOISON, "FOLL_HWPOISON"], [FOLL_ANON, "FOLL_ANON"], [FOLL_LONGTERM, "FOLL_LONGTERM"],
-  [FOLL_SPLIT_PMD, "FOLL_SPLIT_PMD"], [FOLL_PCI_P2PDMA, "FOLL_PCI_P2PDMA"],
-  [FOLL_INTERRUPTIBLE, "FOLL_INTERRUPTIBLE"], [FOLL_HONOR_NUMA_FAULT, "FOLL_HONOR_NUMA_FAULT"],
-  [FOLL_TOUCH, "FOLL_TOUCH"], [FOLL_TRIED, "FOLL_TRIED"], [FOLL_REMOTE, "FOLL_REMOTE"],
-  [FOLL_PIN, "FOLL_PIN"], [FOLL_FAST_ONLY, "FOLL_FAST_ONLY"], [FOLL_UNLOCKABLE, "FOLL_UNLOCKABLE"],
-  [FOLL_MADV_POPULATE, "FOLL_MADV_POPULATE"],
-];
-
-/** "FOLL_PIN|FOLL_WRITE" style rendering for traces. */
-export function foll_names(flags: number): string {
-  const set = names.filter(([bit]) => flags & bit).map(([, name]) => name);
-  return set.length ? set.join("|") : "0";
-}

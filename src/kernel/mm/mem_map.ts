@@ -93,9 +93,6 @@ export class MemMap {
 
 export const page_address = (pfn: number): number => PAGE_OFFSET + pfn * PAGE_SIZE;
 
-export const pfn_is_free = (mm: MemMap, pfn: number): boolean =>
-  pfn < 0 || pfn >= mm.nr_frames || mm.head[pfn] < 0;
-
 /** alloc_pages(): the lowest free, naturally aligned run of 2^order frames; refcount 1. */
 export function alloc_pages(mm: MemMap, order: number, flags = 0): number {
   const nr = 1 << order;

@@ -2,6 +2,7 @@
 // from every page table (unmap_mapping_range; private COW copies are anonymous and stay) and
 // removed from the page cache, which drops the cache's reference. A folio someone still pins
 // or references stays allocated but belongs to no file any more.
+import { EAGAIN } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import { xa_erase, xa_is_value } from "../lib/xarray.js";
 import type { World } from "../world.js";
@@ -40,5 +41,5 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
 /** ftruncate(fd, size) */
 export function ftruncate(w: World, ino: number, size: number): number {
   w.inodes[ino].i_size = size;
-  return truncate_inode_pages(w, ino, size).length ? -11 /* -EAGAIN: writeback in progress */ : 0;
+  return truncate_inode_pages(w, ino, size).length ? -EAGAIN : 0; // writeback in progress: the kernel would wait
 }
