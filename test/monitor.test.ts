@@ -80,4 +80,14 @@ describe("checker flaws the fuzzer found (fixed)", () => {
       { op: "device_transfer", bio: 1 }, { op: "device_transfer", bio: 0 }, { op: "device_complete", bio: 0 },
     ])).toBeNull();
   });
+
+  it("a transfer is credited to the read whose bio it is, even when two reads cover the same range", () => {
+    const m = catalog_model(config_for()!, big, world_properties);
+    let s = m.initial()[0];
+    for (const a of [
+      { op: "fork", proc: 0 }, { op: "dio_read", proc: 0, page: 0, half: 0 }, { op: "dio_read", proc: 1, page: 0, half: 0 },
+      { op: "device_transfer", bio: 1 },
+    ] as CatalogAction[]) s = m.step(s, a);
+    expect(s.ios.map((io) => [io.proc, io.bios, io.expected !== null])).toEqual([[0, [0], false], [1, [1], true]]);
+  });
 });

@@ -9,9 +9,9 @@ import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/wor
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
-  bio_op, blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
+  blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mm_alloc, mmap_anon, op_is_write, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
+  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
   vmsplice_to_pipe, WRITE,
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
@@ -43,6 +43,8 @@ export interface Io {
   page: number;
   half: number;
   read: boolean;
+  /** The bios its submission created. */
+  bios: number[];
   /** For a read: the bytes the device read, captured at the transfer (and their hash, for the state key). */
   expected: Uint8Array | null;
   expected_hash: number;
@@ -150,8 +152,10 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       w.current = a.proc;
       const iocb = init_async_kiocb(w, s.ino, a.page * PAGE_SIZE + a.half * HALF);
       const dir = a.op === "dio_read" ? READ : WRITE;
+      const first_bio = w.block.bios.length;
       iomap_dio_rw(w, iocb, iov_iter_ubuf(w, dir, addr(a.page, a.half), HALF));
-      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, expected: null, expected_hash: 0, outcome: null });
+      const bios = Array.from({ length: w.block.bios.length - first_bio }, (_, k) => first_bio + k);
+      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, expected_hash: 0, outcome: null });
       break;
     }
     case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(a.page, 0), PAGE_SIZE); break;
@@ -178,11 +182,9 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
     case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
     case "device_transfer": {
       // What a read will deliver is what the disk holds when the device reads it, not later.
-      const bio = w.block.bios[a.bio];
-      const pos = bio && !op_is_write(bio_op(bio)) ? bio.bi_iter.bi_sector * 512 : -1;
-      const io = t.ios.find((x) => x.read && !x.outcome && !x.expected && x.page * PAGE_SIZE + x.half * HALF === pos);
-      if (io) {
-        io.expected = peek_disk(w, s.ino, pos, HALF);
+      const io = t.ios.find((x) => x.read && x.bios.includes(a.bio));
+      if (io && !io.expected) {
+        io.expected = peek_disk(w, s.ino, io.page * PAGE_SIZE + io.half * HALF, HALF);
         io.expected_hash = fnv1a(io.expected);
       }
       blk_dev_transfer(w, a.bio);
