@@ -1,23 +1,25 @@
 // The iterator-layer check: it passes on the simulation as built, finds injected misuse with a
 // shortest trace, and is deterministic.
 import { execFileSync, spawnSync } from "node:child_process";
+import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explore } from "../src/check/explore.js";
+import { catalog_files } from "../src/check/litmus.js";
 import type { IterAction } from "../src/check/iter_model.js";
 import { iter_model } from "../src/check/iter_model.js";
 import type { IterState } from "../src/check/iter_state.js";
-import { clone_world, copy_to_iter, PG_anon_exclusive, put_page } from "../src/kernel/index.js";
+import { clone_world, copy_to_iter, CURRENT_CONFIG, PG_anon_exclusive, put_page } from "../src/kernel/index.js";
 
 /** The model with one step replaced: how a kernel bug would behave. */
 function with_step(replace: (s: IterState, a: IterAction) => IterState | null) {
-  const m = iter_model();
+  const m = iter_model(CURRENT_CONFIG);
   return { ...m, step: (s: IterState, a: IterAction) => replace(s, a) ?? m.step(s, a) };
 }
 
 describe("pincheck check (iterator layer)", () => {
   it("finds no violation at depth 4 and reports the same counts on every run", () => {
-    const a = explore(iter_model(), 4);
-    const b = explore(iter_model(), 4);
+    const a = explore(iter_model(CURRENT_CONFIG), 4);
+    const b = explore(iter_model(CURRENT_CONFIG), 4);
     expect(a.result).toBe("ok");
     expect(a.states).toBeGreaterThan(1000);
     expect([b.states, b.transitions, b.depth]).toEqual([a.states, a.transitions, a.depth]);
@@ -54,7 +56,7 @@ describe("pincheck check (iterator layer)", () => {
   it("catches DEST pages taken without FOLL_WRITE (the H3 direction confusion, extraction side)", () => {
     const model = with_step((s, a) => {
       if (a.op !== "extract" || s.iter.data_source || s.iter.iter_type > 1) return null;
-      const t = iter_model().step(s, a);
+      const t = iter_model(CURRENT_CONFIG).step(s, a);
       // Without FOLL_WRITE a shared COW page is pinned as it is: model that as the pages staying
       // non-exclusive (the counts are those of a correct pin, so only the direction rule can tell).
       for (const p of t.held[t.held.length - 1].pages) t.w.mem.flags[p] &= ~PG_anon_exclusive;
@@ -84,7 +86,11 @@ describe("pincheck CLI", () => {
     expect(r.max_depth).toBe(3);
     expect(r.targets[0]).toMatchObject({ id: "iov_iter", depth: 3 });
     expect(r.coverage.vacuous).toEqual([]);
-    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", "dio-read-vs-fork", "dio-read-vs-writeback", "iouring-fixed-vs-fork", "vmsplice-vs-cow"]);
+    // The iterator layer, the catalog, then every scenario file (scenarios/ID.json) in name order.
+    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", ...catalog_files().map((f) => basename(f, ".json"))]);
+    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining([
+      "dio-read-vs-fork", "dio-read-vs-writeback", "iouring-fixed-vs-fork", "vmsplice-vs-cow", "afs-dir-read-vs-invalidate", "ro-pin-shared-page",
+    ]));
     expect(r.bounds).toEqual({ processes: 2, pages: 1, in_flight: 1, fixed: 1 });
   });
 
@@ -95,7 +101,7 @@ describe("pincheck CLI", () => {
     [["check", "--frob"], /unknown option '--frob'/],
     [["check", "extra"], /unexpected argument 'extra'/],
     [["frob"], /unknown command 'frob'/],
-    [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, dma-no-redirty, got 'nope'/],
+    [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, dma-no-redirty, .*, got 'nope'/],
     [["check", "--processes", "9"], /--processes must be an integer from 1 to 3, got '9'/],
     [["check", "--in-flight", "-1"], /--in-flight/],
     [["replay"], /replay needs a trace file/],

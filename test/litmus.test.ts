@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import type { VerdictResult } from "../src/check/litmus.js";
 import {
   catalog_files, catalog_verdict_table, compile_litmus, display_path, LitmusError, litmus_verdicts, load_litmus,
-  validate_litmus, verdict_for,
+  OP_NAMES, validate_litmus, verdict_for,
 } from "../src/check/litmus.js";
 import { UsageError } from "../src/cli/args.js";
 import { run_scenario } from "../src/cli/scenario.js";
@@ -147,7 +147,8 @@ describe("validation", () => {
     const r = spawnSync("npx", ["tsx", "src/cli/main.ts", "scenario", p], { encoding: "utf8", env: { ...process.env, CI: "true" } });
     expect(r.status).toBe(2);
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("pincheck:"));
-    expect(lines).toEqual([`pincheck: ${p}: threads[1].steps[0].op must be one of dio_read, write, fork, exit, munmap, register_fixed, unregister_fixed, vmsplice, pipe_read, reclaim, reclaim_file, writeback_start, writeback_end, sync, got 'frok'`]);
+    expect(lines).toEqual([`pincheck: ${p}: threads[1].steps[0].op must be one of ${OP_NAMES.join(", ")}, got 'frok'`]);
+    expect(OP_NAMES.slice(0, 14)).toEqual(["dio_read", "write", "fork", "exit", "munmap", "register_fixed", "unregister_fixed", "vmsplice", "pipe_read", "reclaim", "reclaim_file", "writeback_start", "writeback_end", "sync"]);
     expect(r.stdout).toBe("");
   });
 });
@@ -158,5 +159,65 @@ describe("docs/verdicts.md", () => {
     expect(readFileSync("docs/verdicts.md", "utf8")).toBe(table);
     expect(table).toContain("| [dio-read-vs-fork](../scenarios/dio-read-vs-fork.json) | no-cow-while-pinned | Sometimes (5) | Sometimes (5) | Sometimes (5) | Never |");
     expect(table).not.toContain("✗ expected");
+  });
+});
+
+describe("validation of dio_write, read_fixed and vfat files", () => {
+  /** A valid file using the new vocabulary, to break in one place. */
+  const io = () => ({
+    id: "io",
+    title: "io",
+    setup: [
+      { process: "P", pages: 1, fill: 170 },
+      { file: "A", fs: "vfat", pages: 1 },
+      { file: "T", fs: "tmpfs", pages: 1 },
+    ] as Record<string, unknown>[],
+    threads: [
+      { name: "t", steps: [
+        { op: "dio_write", proc: "P", file: "A", page: 0, half: 0, halves: 2 },
+        { op: "register_fixed", proc: "P", page: 0 },
+        { op: "read_fixed", proc: "P", file: "A", page: 0, half: 1 },
+        { op: "unregister_fixed", proc: "P", page: 0 },
+      ] as Record<string, unknown>[] },
+    ],
+    outcome: { property: "no-kernel-warning" },
+    expect: [{ era: "current", verdict: "Never" }],
+  });
+  const refused = (o: ReturnType<typeof io>): string => {
+    try {
+      validate_litmus(o, "io.json");
+    } catch (e) {
+      expect(e).toBeInstanceOf(LitmusError);
+      return (e as Error).message;
+    }
+    return "accepted";
+  };
+
+  it("accepts the valid file, and it runs clean in every era", () => {
+    const c = compile_litmus(validate_litmus(io(), "io.json"));
+    for (const era of ["pre-pin", "5.9-5.18", "6.0-6.4", "current"]) expect(verdict_for(c, era).verdict, era).toBe("Never");
+  });
+
+  it.each([
+    ["halves past the buffer", (o: ReturnType<typeof io>) => void (o.threads[0].steps[0].halves = 3),
+      "io.json: threads[0].steps[0].halves must be an integer from 1 to 2, got 3"],
+    ["halves that is not a number", (o: ReturnType<typeof io>) => void (o.threads[0].steps[0].halves = "all"),
+      "io.json: threads[0].steps[0].halves must be an integer from 1 to 2, got 'all'"],
+    ["dio_write to a tmpfs file", (o: ReturnType<typeof io>) => void (o.threads[0].steps[0].file = "T"),
+      "io.json: threads[0].steps[0].file must name an ext4 or vfat file for dio_write (tmpfs has no O_DIRECT to a device), got 'T'"],
+    ["read_fixed from a tmpfs file", (o: ReturnType<typeof io>) => void (o.threads[0].steps[2].file = "T"),
+      "io.json: threads[0].steps[2].file must name an ext4 or vfat file for read_fixed (tmpfs has no O_DIRECT to a device), got 'T'"],
+    ["read_fixed with halves", (o: ReturnType<typeof io>) => void (o.threads[0].steps[2].halves = 1),
+      "io.json: threads[0].steps[2] has unknown field 'halves' (fields of read_fixed: op, proc, file, page, half, buf)"],
+    ["read_fixed without half", (o: ReturnType<typeof io>) => void delete o.threads[0].steps[2].half,
+      "io.json: threads[0].steps[2].half is required (an integer from 0 to 1)"],
+    ["dio_write without file", (o: ReturnType<typeof io>) => void delete o.threads[0].steps[0].file,
+      "io.json: threads[0].steps[0].file is required (one of A, T)"],
+    ["an unknown file system", (o: ReturnType<typeof io>) => void (o.setup[1].fs = "fat"),
+      "io.json: setup[1].fs must be one of ext4, tmpfs, afs, vfat, got 'fat'"],
+  ])("refuses %s in one line", (_what, mutate, msg) => {
+    const o = io();
+    mutate(o);
+    expect(refused(o)).toBe(msg);
   });
 });

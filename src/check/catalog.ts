@@ -10,16 +10,20 @@ import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
   blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
-  io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, pipe_read, PROT_READ, PROT_WRITE, READ, run_work, user_access,
+  io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_ubuf, kmalloc, madvise_pageout,
+  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, user_access,
   vmsplice_to_pipe, WRITE,
 } from "../kernel/index.js";
+import { __kernel_read } from "../kernel/index.js";
+import type { SpliceWatch } from "./splice_watch.js";
+import { pipe_snapshot, splice_outcome, splice_watch_drain, splice_watch_step, splice_watches } from "./splice_watch.js";
 import type { Model, Violation } from "./explore.js";
 import { disk_file } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
 import { fixed_buffer_outcome, peek_disk, read_outcome } from "./peek.js";
-import { fnv1a, world_key } from "./world_key.js";
+import { encode_world, fnv1a, world_key } from "./world_key.js";
+import { json_words } from "./words.js";
 
 export interface CatalogBounds {
   /** Processes alive at once (the first plus forked children). */
@@ -70,6 +74,8 @@ export interface CatalogState {
   /** The pipe vmsplice feeds (index in w.pipes) and a kernel buffer a drain reads into. */
   pipe: number;
   sink: number;
+  /** What each vmspliced pipe buffer must deliver (src/check/splice_watch.ts); drained ones for one state. */
+  splices: SpliceWatch[];
 }
 
 export type CatalogAction =
@@ -107,7 +113,7 @@ export function catalog_initial(config: KernelConfig, b: CatalogBounds): Catalog
   const ino = disk_file(w, b.pages);
   w.pipes.push(pipe_create());
   const sink = kmalloc(w, PAGE_SIZE);
-  return { w, procs: [p], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink };
+  return { w, procs: [p], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink, splices: [] };
 }
 
 const pending = (s: CatalogState): Io[] => s.ios.filter((io) => !io.outcome);
@@ -142,6 +148,7 @@ export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogActio
 export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
   const w = clone_world(s.w);
   const t: CatalogState = { ...s, w, procs: s.procs.slice(), ios: s.ios.map((io) => ({ ...io })), fixed: s.fixed.slice() };
+  t.splices = s.splices.filter((x) => x.got === null); // drained ones were judged in s
   const addr = (page: number, half: number) => s.buf + page * PAGE_SIZE + half * HALF;
   switch (a.op) {
     case "write":
@@ -173,11 +180,19 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
     }
     case "vmsplice":
       w.current = a.proc;
-      vmsplice_to_pipe(w, w.pipes[s.pipe], [{ iov_base: addr(a.page, a.half), iov_len: HALF }]);
+      {
+        const from = w.pipes[s.pipe].bufs.length;
+        vmsplice_to_pipe(w, w.pipes[s.pipe], [{ iov_base: addr(a.page, a.half), iov_len: HALF }]);
+        t.splices = [...t.splices, ...splice_watches(w, w.pipes[s.pipe], from, a.proc, addr(a.page, a.half))];
+      }
       break;
-    case "pipe_read":
-      pipe_read(w, w.pipes[s.pipe], iov_iter_kvec(w, READ, [{ iov_base: s.sink, iov_len: PAGE_SIZE }], 1, PAGE_SIZE));
+    case "pipe_read": {
+      const before = pipe_snapshot(w, w.pipes[s.pipe]);
+      __kernel_read(w, w.pipes[s.pipe], s.sink, PAGE_SIZE);
+      // A buffer drained as expected needs no more watching; a wrong one stays for the check to see.
+      t.splices = splice_watch_drain(t.splices, before, w.pipes[s.pipe]).filter((x) => x.got === null || x.got !== x.want);
       break;
+    }
     case "fork": t.procs.push(fork_mm(w, a.proc)); break;
     case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
     case "device_transfer": {
@@ -193,6 +208,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
     case "device_complete": blk_dev_complete(w, a.bio); break;
     case "work": run_work(w); break;
   }
+  t.splices = t.splices.map((x) => splice_watch_step(w, x)).filter((x) => x !== null);
   // Observe completions the moment they are reported: what did each reader get?
   for (const io of pending(t)) {
     if (!w.block.completions.some((c) => c.iocb === io.iocb)) continue;
@@ -212,7 +228,11 @@ export function catalog_view(s: CatalogState): WorldView {
     reads.push(fixed_buffer_outcome(s.w, f.proc, s.buf + f.page * PAGE_SIZE, f.imu.pages[0], `process ${f.proc}'s io_uring fixed buffer at page ${f.page}`));
   const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length &&
     !s.fixed.length && !s.w.pipes[s.pipe].bufs.length;
-  return { w: s.w, quiescent, reads, persisted: [] };
+  const spliced = s.splices.map((x) => {
+    const page = Math.floor((x.addr - s.buf) / PAGE_SIZE);
+    return splice_outcome(x, `the pipe reader's drain of process ${x.proc}'s vmsplice of page ${page} half ${Math.floor(((x.addr - s.buf) % PAGE_SIZE) / HALF)}`);
+  });
+  return { w: s.w, quiescent, reads, persisted: [], spliced };
 }
 
 export function catalog_model(
@@ -223,7 +243,19 @@ export function catalog_model(
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),
     step: catalog_step,
-    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios, (k, v) => (k === "expected" ? undefined : v))}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${world_key(s.w)}`,
+    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios, (k, v) => (k === "expected" ? undefined : v))}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${JSON.stringify(s.splices)}|${world_key(s.w)}`,
+    encode(s, out) {
+      json_words(out, s.procs);
+      json_words(out, s.ios, "expected"); // its hash stands for it
+      out.push(s.fixed.length);
+      for (const f of s.fixed) {
+        json_words(out, f.proc);
+        json_words(out, f.page);
+        json_words(out, f.imu.pages);
+      }
+      json_words(out, s.splices);
+      encode_world(s.w, out);
+    },
     check_step: (s, _a, t) => monitor_step(s.w, t.w, coverage),
     check(s): Violation | null {
       const view = catalog_view(s);

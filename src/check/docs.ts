@@ -88,7 +88,7 @@ export interface Docs {
   markdown: string;
 }
 
-const MACHINES: { machine: string; file: string; def: AnyStateMachine; driver?: Driver<unknown> }[] = [
+export const MACHINES: { machine: string; file: string; def: AnyStateMachine; driver?: Driver<unknown> }[] = [
   { machine: "page", file: "models/page.ts", def: page_machine },
   { machine: "process", file: "models/process.ts", def: process_machine },
   { machine: "iterator", file: "models/iterator.ts", def: iterator_machine, driver: iterator_driver as Driver<unknown> },

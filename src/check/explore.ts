@@ -1,6 +1,18 @@
 // Breadth-first exhaustive exploration with state deduplication and parent links, so the first
 // violation found comes with a shortest trace. Deterministic: actions are visited in the order
 // the model lists them.
+//
+// Built for speed and small memory: a state is encoded as int32 words into one reusable buffer
+// (Model.encode, or its key() string as a fallback), the visited set keeps a 64-bit fingerprint
+// of each (state_table.ts; or the whole encoding with `exact`), and a visited state costs a
+// parent number and the index of its action among actions(parent) in typed arrays. Only the
+// frontier holds states. Depth is known per BFS level: states are numbered in the order they
+// are found, so each level is a range of numbers. A trace is rebuilt by re-running the actions
+// from the initial state, which needs initial(), actions() and step() to be deterministic.
+import type { StateTable } from "./state_table.js";
+import { ExactTable, FingerprintTable, widen } from "./state_table.js";
+import { Words } from "./words.js";
+
 export interface Model<S, A> {
   initial(): S[];
   /** Enabled actions, in a fixed order. */
@@ -9,6 +21,11 @@ export interface Model<S, A> {
   step(s: S, a: A): S;
   /** Canonical encoding: equal keys mean equal states. */
   key(s: S): string;
+  /**
+   * The same identity as key() (equal words exactly when keys are equal), as int32 words
+   * appended to out; the explorer uses it when present, since it builds no string.
+   */
+  encode?(s: S, out: Words): void;
   /** The first broken invariant in s, or null. */
   check(s: S): Violation | null;
   /** A rule about the step itself (e.g. a model monitor): checked before check(t). */
@@ -20,6 +37,15 @@ export interface Violation {
   message: string;
 }
 
+/** What the visited set and the parent links cost (the frontier's states aside). */
+export interface ExploreMemory {
+  /** Bytes of the state table, parent and action arrays, as allocated. */
+  bytes: number;
+  bytes_per_state: number;
+  /** Whole encodings kept (no fingerprint collision possible). */
+  exact: boolean;
+}
+
 export interface ExploreResult<S, A> {
   result: "ok" | "violation";
   states: number;
@@ -28,6 +54,7 @@ export interface ExploreResult<S, A> {
   violation?: Violation;
   /** For a violation: the initial state and the actions leading to the bad state. */
   trace?: { initial: S; actions: A[] };
+  memory?: ExploreMemory;
 }
 
 export interface Progress {
@@ -37,66 +64,151 @@ export interface Progress {
   queue: number;
 }
 
-interface Node<A> {
-  parent: number;
-  action: A | null;
-  depth: number;
+export interface ExploreOptions {
+  /** Keep whole encodings instead of fingerprints: exact, at more bytes per state. */
+  exact?: boolean;
+}
+
+/** Parent links: per state, the state it was found from and which action (or initial state) led there. */
+class Links {
+  parent = new Int32Array(256);
+  /** Index of the action among actions(parent); for an initial state, its index in initial(). */
+  action: Uint8Array | Uint16Array = new Uint8Array(256);
+  count = 0;
+
+  add(parent: number, k: number): number {
+    const n = this.count++;
+    if (n === this.parent.length) {
+      this.parent = widen(this.parent, n * 2);
+      this.action = widen(this.action, n * 2);
+    }
+    if (k > 0xff && this.action instanceof Uint8Array) this.action = Uint16Array.from(this.action);
+    if (k > 0xffff) throw new Error(`explore: more than 65536 actions enabled in one state`);
+    this.parent[n] = parent;
+    this.action[n] = k;
+    return n;
+  }
+
+  bytes(): number {
+    return this.parent.byteLength + this.action.byteLength;
+  }
 }
 
 export function explore<S, A>(
-  model: Model<S, A>, max_depth: number, on_progress?: (p: Progress) => void,
+  model: Model<S, A>, max_depth: number, on_progress?: (p: Progress) => void, options: ExploreOptions = {},
 ): ExploreResult<S, A> {
-  const seen = new Map<string, number>();
-  const nodes: Node<A>[] = [];
-  const queue: S[] = [];
-  const ids: number[] = [];
-  let transitions = 0;
-  let depth = 0;
+  return new Search(model, options.exact === true).run(max_depth, on_progress);
+}
 
-  const trace = (id: number): { initial: S; actions: A[] } => {
-    const actions: A[] = [];
-    let n = id;
-    while (nodes[n].action !== null) {
-      actions.unshift(nodes[n].action as A);
-      n = nodes[n].parent;
-    }
-    return { initial: model.initial()[n], actions };
-  };
-  const found = (id: number, violation: Violation): ExploreResult<S, A> => ({
-    result: "violation", states: seen.size, transitions, depth: nodes[id].depth, violation, trace: trace(id),
-  });
+/**
+ * One exploration. A class rather than closures: the loop's counters are fields, not variables
+ * captured by a closure, which V8 would keep in a heap context and update through it.
+ */
+class Search<S, A> {
+  private readonly table: StateTable;
+  private readonly links = new Links();
+  private readonly out = new Words();
+  private readonly initial: S[];
+  /** States found and not yet expanded, in number order: queue[k - base] is state k. */
+  private queue: (S | undefined)[] = [];
+  private base = 0;
+  private transitions = 0;
+  private depth = 0;
 
-  for (const s of model.initial()) {
-    const id = nodes.length;
-    nodes.push({ parent: -1, action: null, depth: 0 });
-    seen.set(model.key(s), id);
-    const v = model.check(s);
-    if (v) return found(id, v);
-    queue.push(s);
-    ids.push(id);
+  constructor(private readonly model: Model<S, A>, private readonly exact: boolean) {
+    this.table = exact ? new ExactTable() : new FingerprintTable();
+    this.initial = model.initial();
   }
-  for (let head = 0; head < queue.length; head++) {
-    const s = queue[head];
-    const id = ids[head];
-    queue[head] = undefined as unknown as S; // let the state be collected
-    if (nodes[id].depth >= max_depth) continue;
-    for (const a of model.actions(s)) {
-      transitions++;
+
+  run(max_depth: number, on_progress?: (p: Progress) => void): ExploreResult<S, A> {
+    const { model, links } = this;
+    for (let k = 0; k < this.initial.length; k++) {
+      const s = this.initial[k];
+      if (!this.add(s)) continue; // the same state listed twice
+      const n = links.add(-1, k);
+      const v = model.check(s);
+      if (v) return this.found(v, this.trace(n));
+      this.queue.push(s);
+    }
+    let level = 0;
+    let level_end = links.count;
+    for (let n = 0; n < links.count; n++) {
+      if (n === level_end) {
+        level++;
+        level_end = links.count;
+      }
+      if (level >= max_depth) break; // every state left is at least this deep
+      const v = this.expand(n, level);
+      if (v) return v;
+      if (on_progress && n % 1000 === 0) on_progress({ states: this.table.size, transitions: this.transitions, depth: this.depth, queue: links.count - n });
+    }
+    return { result: "ok", states: this.table.size, transitions: this.transitions, depth: this.depth, memory: this.memory() };
+  }
+
+  /** Whether s is new (then it is now visited). */
+  private add(s: S): boolean {
+    const out = this.out;
+    out.reset();
+    if (this.model.encode) this.model.encode(s, out);
+    else out.str(this.model.key(s));
+    return this.table.add(out.buf, out.len);
+  }
+
+  /** Take state n (at depth level) off the queue and visit its successors; a violation ends the search. */
+  private expand(n: number, level: number): ExploreResult<S, A> | null {
+    const { model, links } = this;
+    const at = n - this.base;
+    const s = this.queue[at]!;
+    this.queue[at] = undefined; // let the state be collected
+    if (at >= 4096 && at * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(at);
+      this.base = n;
+    }
+    const actions = model.actions(s);
+    for (let k = 0; k < actions.length; k++) {
+      const a = actions[k];
+      this.transitions++;
       const t = model.step(s, a);
-      const k = model.key(t);
       // A rule about steps must hold on every transition, also one into a state already seen.
-      const vs = model.check_step?.(s, a, t) ?? null;
-      if (seen.has(k) && !vs) continue;
-      const tid = nodes.length;
-      nodes.push({ parent: id, action: a, depth: nodes[id].depth + 1 });
-      if (!seen.has(k)) seen.set(k, tid);
-      depth = Math.max(depth, nodes[tid].depth);
+      const vs = model.check_step ? model.check_step(s, a, t) : null;
+      const fresh = this.add(t);
+      if (!fresh && !vs) continue;
+      this.depth = level + 1;
+      if (!fresh) return this.found(vs!, this.trace(n, a));
+      links.add(n, k);
       const v = vs ?? model.check(t);
-      if (v) return found(tid, v);
-      queue.push(t);
-      ids.push(tid);
+      if (v) return this.found(v, this.trace(n, a));
+      this.queue.push(t);
     }
-    if (on_progress && head % 1000 === 0) on_progress({ states: seen.size, transitions, depth, queue: queue.length - head });
+    return null;
   }
-  return { result: "ok", states: seen.size, transitions, depth };
+
+  /** The initial state and actions that reach state n, by re-running them; then `last`, if given. */
+  private trace(n: number, last?: A): { initial: S; actions: A[] } {
+    const { model, links } = this;
+    const path: number[] = [];
+    for (; links.parent[n] >= 0; n = links.parent[n]) path.push(links.action[n]);
+    const first = this.initial[links.action[n]];
+    const actions: A[] = [];
+    let s = first;
+    for (let k = path.length - 1; k >= 0; k--) {
+      const a = model.actions(s)[path[k]];
+      actions.push(a);
+      if (k > 0) s = model.step(s, a);
+    }
+    if (last !== undefined) actions.push(last);
+    return { initial: first, actions };
+  }
+
+  private found(violation: Violation, trace: { initial: S; actions: A[] }): ExploreResult<S, A> {
+    return {
+      result: "violation", states: this.table.size, transitions: this.transitions, depth: trace.actions.length,
+      violation, trace, memory: this.memory(),
+    };
+  }
+
+  private memory(): ExploreMemory {
+    const bytes = this.table.bytes() + this.links.bytes();
+    return { bytes, bytes_per_state: this.table.size ? bytes / this.table.size : 0, exact: this.exact };
+  }
 }

@@ -1,19 +1,25 @@
 // The iterator-layer check as a model for the explorer: from each scenario, every sequence of
-// advance, revert, copy (in the iterator's direction), extraction and release of what was
+// advance, revert, copy (in the iterator's direction), extraction (iov_iter_extract_pages, the
+// legacy iov_iter_get_pages2 with references, extract_iter_to_sg) and release of what was
 // extracted, with the properties of properties/ checked after every step.
 import { iter_properties } from "../../properties/index.js";
+import type { KernelConfig, sg_table } from "../kernel/index.js";
 import {
-  clone_world, copy_from_iter, copy_to_iter, iov_iter_advance, iov_iter_extract_pages, iov_iter_extract_will_pin,
-  iov_iter_revert, PAGE_SIZE, unpin_user_page,
+  clone_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
+  iov_iter_extract_pages, iov_iter_extract_will_pin, iov_iter_revert, PAGE_SIZE, put_page_refs, unpin_user_page,
 } from "../kernel/index.js";
 import type { Model, Violation } from "./explore.js";
 import type { IterState } from "./iter_state.js";
+import { held_batch } from "./iter_state.js";
 import { iter_scenarios } from "./iter_scenarios.js";
-import { world_key } from "./world_key.js";
+import { encode_world, world_key } from "./world_key.js";
+import { json_words } from "./words.js";
 
 export type IterAction =
   | { op: "advance" | "revert" | "copy"; n: number }
   | { op: "extract"; maxsize: number; maxpages: number }
+  | { op: "get_pages"; maxsize: number; maxpages: number }
+  | { op: "extract_to_sg"; maxsize: number; sg_max: number }
   | { op: "release" };
 
 export interface IterBounds {
@@ -28,14 +34,16 @@ export const default_iter_bounds: IterBounds = { sizes: [0x900, 0x1000], max_hel
 export function describe_action(a: IterAction): string {
   switch (a.op) {
     case "extract": return `iov_iter_extract_pages(maxsize=0x${a.maxsize.toString(16)}, maxpages=${a.maxpages})`;
-    case "release": return "release the oldest extracted page list";
+    case "get_pages": return `take a reference per page for async I/O: iov_iter_get_pages2(maxsize=0x${a.maxsize.toString(16)}, maxpages=${a.maxpages})`;
+    case "extract_to_sg": return `extract_iter_to_sg(maxsize=min(0x${a.maxsize.toString(16)}, count), sg_max=${a.sg_max})`;
+    case "release": return "release the oldest extracted page list (unpin, put_page or nothing, as it is held)";
     case "copy": return `copy 0x${a.n.toString(16)} bytes`;
     default: return `iov_iter_${a.op}(0x${a.n.toString(16)})`;
   }
 }
 
-export function iter_model(bounds: IterBounds = default_iter_bounds): Model<IterState, IterAction> {
-  const initial = iter_scenarios();
+export function iter_model(config: KernelConfig, bounds: IterBounds = default_iter_bounds): Model<IterState, IterAction> {
+  const initial = iter_scenarios(config);
   return {
     initial: () => initial,
     actions(s) {
@@ -46,6 +54,15 @@ export function iter_model(bounds: IterBounds = default_iter_bounds): Model<Iter
         if (n <= consumed) out.push({ op: "revert", n });
       }
       if (s.iter.count && s.held.length < bounds.max_held) out.push({ op: "extract", maxsize: 0x1800, maxpages: 2 });
+      // Restricted to keep the state count within about twice the old one: the legacy getter and
+      // the scatterlist extraction start a ledger only while it is empty, and the latter only on
+      // user iterators (on kernel ones it takes nothing the ledger could check). A list held by
+      // reference is then always the oldest, so two lists differing only in "ref" against "none"
+      // never need telling apart (the key encodes pinned or not; the counts show a reference).
+      if (s.iter.count && s.held.length === 0) {
+        out.push({ op: "get_pages", maxsize: 0x1800, maxpages: 2 });
+        if (iov_iter_extract_will_pin(s.iter)) out.push({ op: "extract_to_sg", maxsize: 0x1800, sg_max: 2 });
+      }
       if (s.held.length) out.push({ op: "release" });
       return out;
     },
@@ -64,12 +81,30 @@ export function iter_model(bounds: IterBounds = default_iter_bounds): Model<Iter
           const pinned = iov_iter_extract_will_pin(iter);
           const r = iov_iter_extract_pages(w, iter, null, a.maxsize, a.maxpages, 0);
           const n = r.ret > 0 ? Math.ceil((r.offset0! + r.ret) / PAGE_SIZE) : 0;
-          held = [...held, { pages: r.pages!.slice(0, n), pinned }];
+          held = [...held, held_batch(r.pages!.slice(0, n), pinned ? "pin" : "none")];
+          break;
+        }
+        case "get_pages": {
+          // User pages come with FOLL_GET references, BVEC/FOLIOQ/XARRAY pages with a folio
+          // reference each; KVEC is -EFAULT unless the kvec-refs caller converts it anyway.
+          const pages = new Array<number>(a.maxpages).fill(-1);
+          const r = get_page_refs(w, iter, pages, a.maxsize, a.maxpages);
+          if (r.ret > 0) held = [...held, held_batch(pages.slice(0, DIV_ROUND_UP(r.offset0! + r.ret, PAGE_SIZE)), "ref")];
+          break;
+        }
+        case "extract_to_sg": {
+          // As AF_ALG's callers set up their table: empty, orig_nents 0; maxsize no more than
+          // the iterator holds. User pages come pinned, kernel pages bare.
+          const pinned = iov_iter_extract_will_pin(iter);
+          const sgt: sg_table = { sgl: [], nents: 0, orig_nents: 0 };
+          const r = extract_iter_to_sg(w, iter, Math.min(a.maxsize, iter.count), sgt, a.sg_max, 0);
+          if (r > 0) held = [...held, held_batch(sgt.sgl.slice(0, sgt.nents).map((e) => e.page), pinned ? "pin" : "none")];
           break;
         }
         case "release": {
           const [first, ...rest] = held;
-          if (first.pinned) for (const p of first.pages) unpin_user_page(w, p);
+          if (first.how === "pin") for (const p of first.pages) unpin_user_page(w, p);
+          else if (first.how === "ref") put_page_refs(w, first.pages);
           held = rest;
           break;
         }
@@ -81,6 +116,20 @@ export function iter_model(bounds: IterBounds = default_iter_bounds): Model<Iter
       const q = i.folioq ? `${i.folioq.folios[0]}` : "";
       const held = s.held.map((h) => `${h.pinned ? "p" : "b"}${h.pages.join(".")}`).join(";");
       return `${s.scenario}|${i.seg},${i.nr_segs},${i.iov_offset},${i.count},${q},${i.folioq_slot}|${held}|${world_key(s.w)}`;
+    },
+    encode(s, out) {
+      const i = s.iter;
+      out.str(s.scenario);
+      for (const x of [i.seg, i.nr_segs, i.iov_offset, i.count]) json_words(out, x);
+      out.push(i.folioq ? 1 : 0);
+      if (i.folioq) json_words(out, i.folioq.folios[0]);
+      json_words(out, i.folioq_slot);
+      out.push(s.held.length);
+      for (const h of s.held) {
+        out.push(h.pinned ? 1 : 0);
+        json_words(out, h.pages);
+      }
+      encode_world(s.w, out);
     },
     check(s): Violation | null {
       for (const p of iter_properties) {

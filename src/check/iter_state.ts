@@ -2,15 +2,26 @@
 // and the ledger of page lists extracted and not yet released.
 import type { iov_iter, World } from "../kernel/index.js";
 import {
-  folio_has_pincount, folioq_folio_size, GUP_PIN_COUNTING_BIAS, ITER_BVEC, ITER_DISCARD, ITER_FOLIOQ, ITER_IOVEC,
-  ITER_KVEC, ITER_UBUF, ITER_XARRAY, page_folio, ZERO_PFN,
+  folio_has_pincount, folio_test_slab, folioq_folio_size, GUP_PIN_COUNTING_BIAS, ITER_BVEC, ITER_DISCARD, ITER_FOLIOQ,
+  ITER_IOVEC, ITER_KVEC, ITER_UBUF, ITER_XARRAY, page_folio, ZERO_PFN,
 } from "../kernel/index.js";
 
-/** Pages handed out by one extraction call, and whether they came pinned. */
+/**
+ * How a page list is held, which fixes how it is released: "pin", one FOLL_PIN pin per page
+ * (unpin_user_page); "ref", one reference per page (FOLL_GET, get_page or folio_get; put_page);
+ * "none", bare page pointers from a kernel iterator (nothing to release).
+ */
+export type HeldHow = "pin" | "ref" | "none";
+
+/** Pages handed out by one extraction or page-getter call, and how they are held. */
 export interface Held {
   pages: readonly number[];
+  how: HeldHow;
+  /** how === "pin" (the distinction the state key encodes). */
   pinned: boolean;
 }
+
+export const held_batch = (pages: readonly number[], how: HeldHow): Held => ({ pages, how, pinned: how === "pin" });
 
 export interface IterState {
   /** Which scenario this state belongs to, e.g. "ITER_BVEC/ITER_DEST". */
@@ -54,16 +65,25 @@ export function iter_remaining(s: IterState): number | null {
   }
 }
 
-/** What each folio's counts must be, given the baseline and the pins the ledger holds. */
+/**
+ * What each folio's counts must be, given the baseline and the pins and references the ledger
+ * holds: a pin adds 1 and a pincount on a large folio, GUP_PIN_COUNTING_BIAS on a small one
+ * (mm/gup.c try_grab_folio); a reference adds 1 to the page's own folio, except on a slab folio,
+ * whose count get_page() and folio_get() leave alone (include/linux/mm.h, since b9c0e49abfca).
+ */
 export function expected_counts(s: IterState): Map<number, { refcount: number; pincount: number }> {
   const want = new Map([...s.baseline].map(([f, c]) => [f, { ...c }]));
   for (const h of s.held) {
-    if (!h.pinned) continue;
+    if (h.how === "none") continue;
     for (const page of h.pages) {
-      if (page === ZERO_PFN) continue; // pins on the zero page are not counted (v6.5+)
+      // The zero page is outside the ledger: its count is not the scenario's (and pins on it
+      // record nothing since v6.5). The scenarios populate their buffers, so GUP never returns it.
+      if (page === ZERO_PFN) continue;
       const folio = page_folio(s.w, page);
       const c = want.get(folio) ?? { refcount: s.w.mem.refcount[folio], pincount: s.w.mem.pincount[folio] };
-      if (folio_has_pincount(s.w, folio)) {
+      if (h.how === "ref") {
+        if (!folio_test_slab(s.w, folio)) c.refcount += 1;
+      } else if (folio_has_pincount(s.w, folio)) {
         c.refcount += 1;
         c.pincount += 1;
       } else {

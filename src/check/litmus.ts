@@ -13,14 +13,23 @@ import type { KernelConfig, World } from "../kernel/index.js";
 import {
   BUGS, config_for, create_file, ERAS, era_ids, exit_mmap, filemap_get_folio, folio_end_writeback,
   folio_start_writeback, folio_test, fork_mm, init_async_kiocb, io_buffer_unmap, io_sqe_buffer_register,
-  iomap_dio_rw, iov_iter_kvec, iov_iter_ubuf, kmalloc, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc,
-  mmap_anon, mmap_file, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, pipe_read, PROT_READ, PROT_WRITE,
+  iov_iter_ubuf, kmalloc, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc,
+  mmap_anon, mmap_file, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, PROT_READ, PROT_WRITE,
   READ, shrink_folio, user_access, vmsplice_to_pipe,
 } from "../kernel/index.js";
+import { __kernel_read, aio_read, aio_write, io_read_fixed, kread, WRITE } from "../kernel/index.js";
+import type { SpliceWatch } from "./splice_watch.js";
+import { pipe_snapshot, splice_outcome, splice_watch_drain, splice_watch_step, splice_watches } from "./splice_watch.js";
 import type { Model } from "./explore.js";
+import {
+  afs_fetch_data_pending, afs_read_dir, afs_read_dir_done, errname, FOLL_LONGTERM, FOLL_WRITE, folio_test_locked,
+  invalidate_inode_pages2_range, madvise_dontfork, pin_user_pages, unpin_user_page,
+} from "../kernel/index.js";
 import { explore } from "./explore.js";
 import { disk_pattern } from "./fixtures.js";
 import { fixed_buffer_outcome, peek_disk, read_detail, read_mismatch } from "./peek.js";
+import type { CachePage } from "./peek.js";
+import { cache_detail, cache_vs_disk, pin_outcome } from "./peek.js";
 import type { Scenario, ScenarioAction, ScenarioState, ThreadStep, Vars } from "./scenario.js";
 import { describe_action, enabled_actions, initial_state, apply_action, quiescent } from "./scenario.js";
 import { world_key } from "./world_key.js";
@@ -37,11 +46,26 @@ export class LitmusError extends Error {}
 
 export type SetupItem =
   | { process: string; pages: number; fill: number }
-  | { file: string; fs: "ext4" | "tmpfs"; pages: number; data: "pattern" | number }
+  | { file: string; fs: FileFs; pages: number; data: "pattern" | number }
   | { mapping: string; proc: string; file: string; share: "MAP_SHARED" | "MAP_PRIVATE"; pages: number; touch: "none" | "read" | "write" };
+
+/**
+ * A setup file's file system: afs stands for a network file system's directory (fs/afs/dir.c);
+ * vfat's O_DIRECT goes through the legacy fs/direct-io.c.
+ */
+export type FileFs = "ext4" | "tmpfs" | "afs" | "vfat";
+const FILE_FS = ["ext4", "tmpfs", "afs", "vfat"] as const;
+/** The file systems whose O_DIRECT reaches the simulated device. */
+const DIO_FS: readonly FileFs[] = ["ext4", "vfat"];
+
+/** The GUP flags a `pin` step may pass to pin_user_pages() (FOLL_PIN is implied). */
+export const PIN_FLAGS = ["FOLL_WRITE", "FOLL_LONGTERM"] as const;
+export type PinFlag = (typeof PIN_FLAGS)[number];
+const PIN_RESULTS = ["granted", "refused"] as const;
 
 export interface Step {
   op: Op;
+  flags?: PinFlag[];
   proc?: string;
   child?: string;
   buf?: string;
@@ -49,9 +73,11 @@ export interface Step {
   page?: number;
   half?: number;
   byte?: number;
+  /** dio_write: how many half pages from (page, half) on it writes (default 1). */
+  halves?: number;
 }
 
-export type Outcome = { property: string } | { pipe_holds: { byte: number } };
+export type Outcome = { property: string } | { pipe_holds: { byte: number } } | { pin_result: (typeof PIN_RESULTS)[number] };
 
 export interface ExpectRow {
   era: string;
@@ -85,6 +111,14 @@ const OPS = {
   writeback_start: { need: ["file", "page"], may: [] },
   writeback_end: { need: ["file", "page"], may: [] },
   sync: { need: ["file"], may: [] },
+  pin: { need: ["proc", "page"], may: ["buf", "flags"] },
+  unpin: { need: ["proc", "page"], may: ["buf"] },
+  madvise_dontfork: { need: ["proc", "page"], may: ["buf"] },
+  xarray_read_start: { need: ["file"], may: [] },
+  xarray_read_end: { need: ["file"], may: [] },
+  invalidate: { need: ["file", "page"], may: [] },
+  dio_write: { need: ["proc", "file", "page", "half"], may: ["buf", "halves"] },
+  read_fixed: { need: ["proc", "file", "page", "half"], may: ["buf"] },
 } as const;
 export type Op = keyof typeof OPS;
 export const OP_NAMES = Object.keys(OPS) as Op[];
@@ -145,7 +179,8 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
 
   // Set-up: names of processes (with their anonymous buffer), files, mappings.
   const procs = new Set<string>();
-  const files = new Map<string, "ext4" | "tmpfs">();
+  const files = new Map<string, FileFs>();
+  const file_pages = new Map<string, number>();
   const bufs = new Map<string, { owner: string; pages: number }>();
   const setup: SetupItem[] = c.arr(o.setup, "setup", 1).map((x, i) => {
     const p = `setup[${i}]`;
@@ -166,8 +201,9 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       c.fields(it, p, ["file", "fs", "pages", "data"], "a file");
       const name = c.str(it, "file", p, "a file name");
       fresh(name, "file");
-      const fs = c.one_of(it, "fs", p, ["ext4", "tmpfs"] as const);
+      const fs = c.one_of(it, "fs", p, FILE_FS);
       const pages = c.int(it, "pages", p, 1, 4, 1);
+      file_pages.set(name, pages);
       let data: "pattern" | number = "pattern";
       if (it.data !== undefined && it.data !== "pattern") data = c.int(it, "data", p, 0, 255);
       files.set(name, fs);
@@ -179,6 +215,7 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       fresh(name, "mapping");
       const proc = c.one_of(it, "proc", p, [...procs]);
       const file = c.one_of(it, "file", p, [...files.keys()]);
+      if (files.get(file) === "afs") c.fail(`${p}.file`, `must name a file that is not on afs (an afs file is a directory, read by xarray_read_start), got '${file}'`);
       const share = c.one_of(it, "share", p, ["MAP_SHARED", "MAP_PRIVATE"] as const);
       const pages = c.int(it, "pages", p, 1, 4, 1);
       const touch = it.touch === undefined ? "read" : c.one_of(it, "touch", p, ["none", "read", "write"] as const);
@@ -217,18 +254,52 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       if (spec.may.includes("buf" as never)) {
         out.buf = st.buf === undefined ? home.get(out.proc!)! : c.one_of(st, "buf", sp, [...bufs.keys()]);
       }
-      const max_page = out.buf ? bufs.get(out.buf)!.pages - 1 : 3;
+      const max_page = out.buf ? bufs.get(out.buf)!.pages - 1 : out.file ? file_pages.get(out.file)! - 1 : 3;
       if (need.has("page")) out.page = c.int(st, "page", sp, 0, max_page);
       if (need.has("half")) out.half = c.int(st, "half", sp, 0, 1);
       if (need.has("byte")) out.byte = c.int(st, "byte", sp, 0, 255);
+      if (spec.may.includes("halves" as never) && st.halves !== undefined) {
+        // The write stays inside the buffer: from half (page, half) on, up to its last half page.
+        const room = (out.buf ? bufs.get(out.buf)!.pages : 4) * 2 - (out.page! * 2 + out.half!);
+        out.halves = c.int(st, "halves", sp, 1, room);
+      }
+      if (spec.may.includes("flags" as never) && st.flags !== undefined) {
+        const list = PIN_FLAGS.join(", ");
+        if (!Array.isArray(st.flags)) c.fail(`${sp}.flags`, `must be an array of ${list} (a subset), got ${show(st.flags)}`);
+        out.flags = (st.flags as unknown[]).map((f, i) => {
+          if (!PIN_FLAGS.includes(f as PinFlag)) c.fail(`${sp}.flags[${i}]`, `must be one of ${list}, got ${show(f)}`);
+          return f as PinFlag;
+        });
+        const dup = out.flags.find((f, i) => out.flags!.indexOf(f) !== i);
+        if (dup) c.fail(`${sp}.flags`, `repeats ${dup} (a subset of ${PIN_FLAGS.join(", ")})`);
+      }
       return out;
     });
     return { name, steps };
   });
   for (const [t, th] of threads.entries())
     for (const [k, s] of th.steps.entries())
-      if (s.op === "dio_read" && files.get(s.file!) !== "ext4")
-        c.fail(`threads[${t}].steps[${k}].file`, `must name an ext4 file for dio_read (tmpfs has no O_DIRECT to a device), got '${s.file}'`);
+      if ((s.op === "dio_read" || s.op === "dio_write" || s.op === "read_fixed") && !DIO_FS.includes(files.get(s.file!)!))
+        c.fail(`threads[${t}].steps[${k}].file`, `must name an ext4 or vfat file for ${s.op} (${files.get(s.file!)} has no O_DIRECT to a device), got '${s.file}'`);
+      else if ((s.op === "xarray_read_start" || s.op === "xarray_read_end") && files.get(s.file!) !== "afs")
+        c.fail(`threads[${t}].steps[${k}].file`, `must name an afs file for ${s.op} (the directory read into its own page cache), got '${s.file}'`);
+  // An xarray read is started and ended by the same thread, and ended before it starts another;
+  // one thread reads a given directory (afs serialises its reads under validate_lock).
+  const reader = new Map<string, number>();
+  for (const [t, th] of threads.entries()) {
+    const open = new Set<string>();
+    for (const [k, s] of th.steps.entries()) {
+      if (s.op === "xarray_read_start") {
+        if ((reader.get(s.file!) ?? t) !== t) c.fail(`threads[${t}].steps[${k}]`, `reads '${s.file}', which threads[${reader.get(s.file!)}] reads already (one thread per afs directory)`);
+        reader.set(s.file!, t);
+        if (open.has(s.file!)) c.fail(`threads[${t}].steps[${k}]`, `starts a second xarray read of '${s.file}' before xarray_read_end of the first`);
+        open.add(s.file!);
+      } else if (s.op === "xarray_read_end") {
+        if (!open.delete(s.file!)) c.fail(`threads[${t}].steps[${k}]`, `ends an xarray read of '${s.file}' that this thread did not start (xarray_read_start first)`);
+      }
+    }
+    if (open.size) c.fail(`threads[${t}].steps`, `must end the xarray read of '${[...open][0]}' (xarray_read_end)`);
+  }
 
   // Outcome.
   const oc = c.obj(o.outcome, "outcome");
@@ -241,7 +312,11 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
     const ph = c.obj(oc.pipe_holds, "outcome.pipe_holds");
     c.fields(ph, "outcome.pipe_holds", ["byte"], "pipe_holds");
     outcome = { pipe_holds: { byte: c.int(ph, "byte", "outcome.pipe_holds", 0, 255) } };
-  } else c.fail("outcome", `must have the field property (one of ${property_ids().join(", ")}) or pipe_holds ({"byte": N})`);
+  } else if (oc.pin_result !== undefined) {
+    c.fields(oc, "outcome", ["pin_result"], "an outcome");
+    outcome = { pin_result: c.one_of(oc, "pin_result", "outcome", PIN_RESULTS) };
+    if (!threads.some((t) => t.steps.some((s) => s.op === "pin"))) c.fail("outcome.pin_result", "needs a pin step in some thread");
+  } else c.fail("outcome", `must have the field property (one of ${property_ids().join(", ")}), pipe_holds ({"byte": N}) or pin_result (granted or refused)`);
 
   // Expected verdicts.
   const seen = new Set<string>();
@@ -286,7 +361,10 @@ export const display_path = (p: string): string => (p.startsWith(SCENARIO_DIR) ?
 // ---------------------------------------------------------------------------------------------
 // Compilation to a Scenario. Vars: p.NAME process (mm index), a.BUF buffer address, f.FILE inode,
 // dio.G iocb of the dio_read that is step G, fx.PROC.BUF.PAGE pinned pfn of a fixed buffer,
-// wb.G writeback started by step G, synced.FILE, pipe.BYTE bytes delivered by pipe_read.
+// wb.G writeback started by step G, synced.FILE, pipe.BYTE bytes delivered by pipe_read,
+// pn.PROC.BUF.PAGE pinned page of a pin step and pinres.G its pin_user_pages() result,
+// xr.FILE.n and xr.FILE.K the pages and folios of an xarray read in flight, xrp.G.K how the
+// page cache compared with the server when the xarray read ended by step G completed.
 
 /** Where a file's page is mapped by a MAP_SHARED mapping: for persisted-data checks. */
 interface SharedMap { buf: string; file: string }
@@ -316,8 +394,37 @@ const describe_step = (s: Step): string => {
     case "writeback_start": return `writeback of ${s.file}'s page ${s.page} starts`;
     case "writeback_end": return `writeback of ${s.file}'s page ${s.page} ends`;
     case "sync": return `sync(${s.file}): write back what is dirty, then drop the clean pages`;
+    case "pin": return `${s.proc}: pin_user_pages(${s.flags?.length ? s.flags.join(" | ") : "R/O"}) ${at}`;
+    case "unpin": return `unpin_user_page() ${s.proc}'s ${at}`;
+    case "madvise_dontfork": return `${s.proc}: madvise(MADV_DONTFORK) ${at}`;
+    case "xarray_read_start": return `afs_read_dir(${s.file}): folios ready, ITER_XARRAY over its page cache, FetchData sent`;
+    case "xarray_read_end": return `afs_read_dir(${s.file}): FetchData done, release the folios`;
+    case "invalidate": return `invalidate_inode_pages2 ${s.file}'s page ${s.page}`;
+    case "dio_write": return `${s.proc}: pwrite(${s.file}, O_DIRECT) from ${at}${(s.halves ?? 1) > 1 ? ` (${s.halves} half pages)` : ""} (async)`;
+    case "read_fixed": return `${s.proc}: io_uring READ_FIXED of ${s.file} into the fixed buffer at ${at} (O_DIRECT)`;
   }
 };
+
+// vmsplice watches live in vars as sp.SEQ.{proc,addr,page,off,len,want,got}, SEQ the order the
+// buffers entered the pipe (src/check/splice_watch.ts).
+const SP_FIELDS = ["proc", "addr", "page", "off", "len", "want", "got"] as const;
+
+/** The watches in vars, in pipe order, with their sequence numbers. */
+function splices(v: Vars): [number, SpliceWatch][] {
+  return Object.keys(v).filter((k) => k.startsWith("sp.") && k.endsWith(".want")).map((k) => Number(k.split(".")[1])).sort((a, b) => a - b)
+    .map((n) => [n, {
+      proc: v[`sp.${n}.proc`], addr: v[`sp.${n}.addr`], page: v[`sp.${n}.page`], offset: v[`sp.${n}.off`], len: v[`sp.${n}.len`],
+      want: v[`sp.${n}.want`], got: v[`sp.${n}.got`] ?? null,
+    }]);
+}
+
+/** Write a watch back into vars (null: forget it). */
+function store_splice(v: Vars, n: number, x: SpliceWatch | null): void {
+  for (const f of SP_FIELDS) delete v[`sp.${n}.${f}`];
+  if (!x) return;
+  Object.assign(v, { [`sp.${n}.proc`]: x.proc, [`sp.${n}.addr`]: x.addr, [`sp.${n}.page`]: x.page, [`sp.${n}.off`]: x.offset, [`sp.${n}.len`]: x.len, [`sp.${n}.want`]: x.want });
+  if (x.got !== null) v[`sp.${n}.got`] = x.got;
+}
 
 export function compile_litmus(lit: LitmusFile): Compiled {
   const steps: { g: number; step: Step }[] = [];
@@ -327,22 +434,43 @@ export function compile_litmus(lit: LitmusFile): Compiled {
     if ("file" in it && !("mapping" in it)) file_pages.set(it.file, it.pages);
     if ("mapping" in it && it.share === "MAP_SHARED") shared.push({ buf: it.mapping, file: it.file });
   }
-  const nr_dio = lit.threads.flatMap((t) => t.steps).filter((s) => s.op === "dio_read").length;
+  const nr_dio = lit.threads.flatMap((t) => t.steps).filter((s) => s.op === "dio_read" || s.op === "dio_write" || s.op === "read_fixed").length;
   const folio = (w: World, v: Vars, file: string, page: number): number => filemap_get_folio(w, w.inodes[v[`f.${file}`]], page, false);
   const addr = (v: Vars, s: Step): number => v[`a.${s.buf}`] + s.page! * PAGE_SIZE + (s.half ?? 0) * HALF;
   const alive = (v: Vars, p: string | undefined): boolean => p === undefined || (v[`p.${p}`] !== undefined && !v[`x.${p}`]);
 
+  /** The read_fixed steps (global indices) that use the fixed buffer s registers or unregisters. */
+  const fixed_users = (s: Step): number[] =>
+    lit.threads.flatMap((t) => t.steps).map((x, u) => ({ x, u }))
+      .filter(({ x }) => x.op === "read_fixed" && x.proc === s.proc && x.buf === s.buf && x.page === s.page).map(({ u }) => u);
   const compile_step = (s: Step, g: number): ThreadStep => {
     const mm = (w: World, v: Vars) => w.mms[v[`p.${s.proc}`]];
     const base = { name: describe_step(s), ready: (_w: World, v: Vars) => alive(v, s.proc) };
     const fx = `fx.${s.proc}.${s.buf}.${s.page}`;
+    const pn = `pn.${s.proc}.${s.buf}.${s.page}`;
     switch (s.op) {
       case "dio_read":
         return { ...base, run(w, v) {
           w.current = v[`p.${s.proc}`];
           const iocb = init_async_kiocb(w, v[`f.${s.file}`], s.page! * PAGE_SIZE + s.half! * HALF);
           v[`dio.${g}`] = iocb.id;
-          iomap_dio_rw(w, iocb, iov_iter_ubuf(w, READ, addr(v, s), HALF));
+          aio_read(w, iocb, iov_iter_ubuf(w, READ, addr(v, s), HALF));
+        } };
+      case "dio_write":
+        return { ...base, run(w, v) {
+          w.current = v[`p.${s.proc}`];
+          const iocb = init_async_kiocb(w, v[`f.${s.file}`], s.page! * PAGE_SIZE + s.half! * HALF);
+          v[`dio.${g}`] = iocb.id;
+          aio_write(w, iocb, iov_iter_ubuf(w, WRITE, addr(v, s), (s.halves ?? 1) * HALF));
+        } };
+      case "read_fixed":
+        return { ...base, run(w, v) {
+          const iocb = init_async_kiocb(w, v[`f.${s.file}`], s.page! * PAGE_SIZE + s.half! * HALF);
+          v[`dio.${g}`] = iocb.id;
+          // No buffer registered at that index (the registration was refused): the request fails.
+          const page_addr = addr(v, s) - s.half! * HALF;
+          const imu = v[fx] === undefined ? null : { ubuf: page_addr, len: PAGE_SIZE, bvec: [{ bv_page: v[fx], bv_offset: 0, bv_len: PAGE_SIZE }], pages: [v[fx]] };
+          io_read_fixed(w, iocb, imu, addr(v, s), HALF);
         } };
       case "write":
         return { ...base, run: (w, v) => void user_access(w, mm(w, v), addr(v, s), new Uint8Array(HALF).fill(s.byte!), true) };
@@ -359,7 +487,9 @@ export function compile_litmus(lit: LitmusFile): Compiled {
           if (typeof imu !== "number") v[fx] = imu.pages[0];
         } };
       case "unregister_fixed":
-        return { ...base, ready: () => true, run(w, v) {
+        // io_uring drops a buffer's pins only once the requests using it are done (the rsrc node's
+        // references): wait for every READ_FIXED into it that was issued.
+        return { ...base, ready: (w, v) => fixed_users(s).every((u) => v[`dio.${u}`] === undefined || w.block.completions.some((x) => x.iocb === v[`dio.${u}`])), run(w, v) {
           if (v[fx] === undefined) return; // registration failed: nothing to drop
           io_buffer_unmap(w, { ubuf: addr(v, s), len: PAGE_SIZE, bvec: [], pages: [v[fx]] });
           delete v[fx];
@@ -367,16 +497,89 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       case "vmsplice":
         return { ...base, run(w, v) {
           w.current = v[`p.${s.proc}`];
+          const from = w.pipes[v.pipe].bufs.length;
           vmsplice_to_pipe(w, w.pipes[v.pipe], [{ iov_base: addr(v, s), iov_len: HALF }]);
+          for (const x of splice_watches(w, w.pipes[v.pipe], from, v[`p.${s.proc}`], addr(v, s))) store_splice(v, (v.sp_seq = (v.sp_seq ?? 0) + 1), x);
         } };
       case "pipe_read":
         return { ...base, run(w, v) {
           const p = w.pipes[v.pipe];
-          for (const b of p.bufs) for (const byte of w.mem.data.read(b.page).subarray(b.offset, b.offset + b.len)) v[`pipe.${byte}`] = 1;
-          pipe_read(w, p, iov_iter_kvec(w, READ, [{ iov_base: v.sink, iov_len: PAGE_SIZE }], 1, PAGE_SIZE));
+          const before = pipe_snapshot(w, p);
+          const n = __kernel_read(w, p, v.sink, PAGE_SIZE);
+          for (const byte of kread(w, v.sink, Math.max(n, 0))) v[`pipe.${byte}`] = 1;
+          const watched = splices(v);
+          splice_watch_drain(watched.map(([, x]) => x), before, p).forEach((x, k) => {
+            // A buffer drained as expected needs no more watching; a wrong one stays for the check to see.
+            store_splice(v, watched[k][0], x.got === null || x.got !== x.want ? x : null);
+          });
         } };
       case "reclaim":
         return { ...base, run: (w, v) => void madvise_pageout(w, mm(w, v), addr(v, s) - (s.half ?? 0) * HALF, PAGE_SIZE) };
+      case "pin":
+        return { ...base, ready: (_w, v) => alive(v, s.proc) && v[pn] === undefined, run(w, v) {
+          w.current = v[`p.${s.proc}`];
+          const flags = (s.flags ?? []).reduce((f, x) => f | (x === "FOLL_WRITE" ? FOLL_WRITE : FOLL_LONGTERM), 0);
+          const pages = [-1];
+          const got = pin_user_pages(w, addr(v, s), 1, flags, pages);
+          v[`pinres.${g}`] = got;
+          if (got === 1) v[pn] = pages[0];
+        } };
+      case "unpin":
+        // The pin holder (a driver, gup_test) may let go after its process exited.
+        return { ...base, ready: () => true, run(w, v) {
+          if (v[pn] === undefined) return; // the pin was refused: nothing to drop
+          unpin_user_page(w, v[pn]);
+          delete v[pn];
+        } };
+      case "madvise_dontfork":
+        return { ...base, run: (w, v) => void madvise_dontfork(mm(w, v), addr(v, s), PAGE_SIZE, true) };
+      case "xarray_read_start":
+        return { ...base,
+          // __filemap_get_folio(FGP_LOCK) sleeps while another read holds a folio of the directory locked.
+          ready(w, v) {
+            for (let k = 0; k < file_pages.get(s.file!)!; k++) {
+              const f = folio(w, v, s.file!, k);
+              if (f >= 0 && folio_test_locked(w, f)) return false;
+            }
+            return true;
+          },
+          run(w, v) {
+            const req = afs_read_dir(w, v[`f.${s.file}`]);
+            if (typeof req === "number") return; // -EIO: nothing in flight, nothing to judge
+            v[`xr.${s.file}.n`] = req.nr_pages;
+            req.folios.forEach((f, k) => void (v[`xr.${s.file}.${k}`] = f));
+          },
+        };
+      case "xarray_read_end":
+        return {
+          ...base,
+          // afs_fetch_data() returns once the reply has been delivered.
+          ready: (w, v) => v[`xr.${s.file}.n`] === undefined || !afs_fetch_data_pending(w, v[`f.${s.file}`]),
+          run(w, v) {
+            const n = v[`xr.${s.file}.n`];
+            if (n === undefined) return;
+            const ino = v[`f.${s.file}`];
+            // Judged on completion: what a reader of the directory's page cache finds now.
+            cache_vs_disk(w, ino, n).forEach((p, k) => {
+              v[`xrp.${g}.${k}`] = p.state;
+              if (p.state === -3) [v[`xrp.${g}.${k}.at`], v[`xrp.${g}.${k}.got`], v[`xrp.${g}.${k}.want`]] = [p.at!, p.got!, p.want!];
+            });
+            const folios = Array.from({ length: n }, (_, k) => v[`xr.${s.file}.${k}`]);
+            afs_read_dir_done(w, { ino, nr_pages: n, folios });
+            for (let k = 0; k < n; k++) delete v[`xr.${s.file}.${k}`];
+            delete v[`xr.${s.file}.n`];
+          },
+        };
+      case "invalidate":
+        return {
+          ...base,
+          // invalidate_inode_pages2_range() sleeps in folio_lock() while someone holds the folio locked.
+          ready(w, v) {
+            const f = folio(w, v, s.file!, s.page!);
+            return f < 0 || !folio_test_locked(w, f);
+          },
+          run: (w, v) => void invalidate_inode_pages2_range(w, w.inodes[v[`f.${s.file}`]], s.page!, s.page!),
+        };
       case "reclaim_file":
         return { ...base, run(w, v) {
           const f = folio(w, v, s.file!, s.page!);
@@ -465,8 +668,12 @@ export function compile_litmus(lit: LitmusFile): Compiled {
     threads,
     // A read is judged once, when its completion is reported: what the reader holds then.
     observe(w, v) {
+      for (const [n, x] of splices(v)) {
+        const y = splice_watch_step(w, x);
+        if (y !== x) store_splice(v, n, y);
+      }
       for (const { g, step } of steps) {
-        if (step.op !== "dio_read" || v[`dio.${g}`] === undefined || v[`seen.${g}`] !== undefined) continue;
+        if ((step.op !== "dio_read" && step.op !== "read_fixed") || v[`dio.${g}`] === undefined || v[`seen.${g}`] !== undefined) continue;
         if (!w.block.completions.some((x) => x.iocb === v[`dio.${g}`] && x.res > 0)) continue;
         const pos = step.page! * PAGE_SIZE + step.half! * HALF;
         const m = read_mismatch(w, v[`p.${step.proc}`], v[`a.${step.buf}`] + pos, peek_disk(w, v[`f.${step.file}`], pos, HALF));
@@ -488,20 +695,21 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
   const reads: ReadOutcome[] = [];
   const persisted: ReadOutcome[] = [];
   for (const { g, step } of c.steps) {
-    if (step.op !== "dio_read" || v[`dio.${g}`] === undefined) continue;
+    if ((step.op !== "dio_read" && step.op !== "read_fixed") || v[`dio.${g}`] === undefined) continue;
     const pos = step.page! * PAGE_SIZE + step.half! * HALF;
     const done = v[`seen.${g}`] === 1;
     const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
     const at = v[`bad.${g}`];
     const detail = at === undefined || at < 0 ? undefined : read_detail({ at, mine: v[`mine.${g}`], device: v[`dev.${g}`] });
-    reads.push({ what: `${step.proc}'s O_DIRECT read into ${step.buf} page ${step.page} half ${step.half}`, ok: done ? at < 0 : null, detail });
+    const how = step.op === "dio_read" ? "O_DIRECT read" : "io_uring READ_FIXED";
+    reads.push({ what: `${step.proc}'s ${how} into ${step.buf} page ${step.page} half ${step.half}`, ok: done ? at < 0 : null, detail });
     const sh = c.shared.find((m) => m.buf === step.buf);
     if (sh) {
       const synced = done && v[`synced.${sh.file}`] === 1;
       const got = peek_disk(w, v[`f.${sh.file}`], pos, HALF);
       const at = got.findIndex((b, i) => b !== device[i]);
       persisted.push({
-        what: `the O_DIRECT read into ${sh.file}'s shared page ${step.page}`,
+        what: `the ${how} into ${sh.file}'s shared page ${step.page}`,
         ok: synced ? at < 0 : null,
         detail: at < 0 ? undefined : `after sync ${sh.file}'s byte ${pos + at} on disk is 0x${got[at].toString(16)}, not the 0x${device[at].toString(16)} the device wrote into its page`,
       });
@@ -511,7 +719,31 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
     const [, proc, buf, page] = k.split(".");
     reads.push(fixed_buffer_outcome(w, v[`p.${proc}`], v[`a.${buf}`] + Number(page) * PAGE_SIZE, v[k], `${proc}'s io_uring fixed buffer at ${buf} page ${page}`));
   }
-  return { w, quiescent: quiescent(s, c.scenario), reads, persisted };
+  for (const k of Object.keys(v).filter((x) => x.startsWith("pn.")).sort()) {
+    const [, proc, buf, page] = k.split(".");
+    if (v[`x.${proc}`]) continue; // the process exited: nothing of it to compare with
+    reads.push(pin_outcome(w, v[`p.${proc}`], v[`a.${buf}`] + Number(page) * PAGE_SIZE, v[k], `${proc}'s ${pin_words(c, proc, buf, Number(page))} of ${buf} page ${page}`));
+  }
+  const xarray_reads: ReadOutcome[] = [];
+  for (const { g, step } of c.steps) {
+    if (step.op !== "xarray_read_end" || v[`xrp.${g}.0`] === undefined) continue;
+    const pages: CachePage[] = [];
+    for (let k = 0; v[`xrp.${g}.${k}`] !== undefined; k++) {
+      const at = `xrp.${g}.${k}`;
+      pages.push(v[at] === -3 ? { state: -3, at: v[`${at}.at`], got: v[`${at}.got`], want: v[`${at}.want`] } : { state: v[at] });
+    }
+    const detail = cache_detail(step.file!, pages);
+    xarray_reads.push({ what: `the xarray read of ${step.file} (afs_read_dir)`, ok: !detail, ...(detail ? { detail: `completed, but ${detail}` } : {}) });
+  }
+  const who = (mm: number): string => Object.keys(v).find((k) => k.startsWith("p.") && v[k] === mm)?.slice(2) ?? `process ${mm}`;
+  const spliced = splices(v).map(([, x]) => splice_outcome(x, `the pipe reader's drain of ${who(x.proc)}'s vmsplice`));
+  return { w, quiescent: quiescent(s, c.scenario), reads, persisted, xarray_reads, spliced };
+}
+
+/** "FOLL_PIN pin", "FOLL_WRITE | FOLL_LONGTERM pin": the flags of the pin step behind a pn. key. */
+function pin_words(c: Compiled, proc: string, buf: string, page: number): string {
+  const st = c.steps.find(({ step: x }) => x.op === "pin" && x.proc === proc && x.buf === buf && x.page === page)?.step;
+  return `${st?.flags?.length ? st.flags.join(" | ") : "R/O"} pin`;
 }
 
 /** Every thread done and nothing in flight: a complete interleaving ends here. */
@@ -522,13 +754,22 @@ export function outcome_in(c: Compiled, s: ScenarioState): string | null {
   const o = c.lit.outcome;
   if ("property" in o) return world_properties.find((p) => p.id === o.property)!.check(litmus_view(c, s));
   if (!complete(c, s)) return null;
+  if ("pin_result" in o) {
+    for (const { g, step } of c.steps) {
+      const got = s.vars[`pinres.${g}`];
+      if (step.op !== "pin" || got === undefined || (got === 1) !== (o.pin_result === "granted")) continue;
+      return `${step.proc}'s ${pin_words(c, step.proc!, step.buf!, step.page!)} of ${step.buf} page ${step.page} was ${o.pin_result}${got === 1 ? "" : ` (${errname(got)})`}`;
+    }
+    return null;
+  }
   const b = o.pipe_holds.byte;
   const w = s.w;
   const unread = w.pipes[s.vars.pipe].bufs.some((x) => w.mem.data.read(x.page).subarray(x.offset, x.offset + x.len).includes(b));
   return s.vars[`pipe.${b}`] || unread ? `the pipe delivers byte 0x${b.toString(16)}` : null;
 }
 
-export const outcome_text = (o: Outcome): string => ("property" in o ? o.property : `pipe_holds 0x${o.pipe_holds.byte.toString(16)}`);
+export const outcome_text = (o: Outcome): string =>
+  "property" in o ? o.property : "pin_result" in o ? `pin_result ${o.pin_result}` : `pipe_holds 0x${o.pipe_holds.byte.toString(16)}`;
 
 const state_key = (s: ScenarioState): string =>
   `${s.pc.join(",")}|${JSON.stringify(Object.entries(s.vars).sort((a, b) => (a[0] < b[0] ? -1 : 1)))}|${world_key(s.w)}`;

@@ -5,6 +5,7 @@ import type { AnyMachineSnapshot, AnyStateMachine } from "xstate";
 import type { Model } from "./explore.js";
 import { explore } from "./explore.js";
 import { accepts, initial_snapshot, machine_graph, next_snapshot, snapshot_key } from "./machine_graph.js";
+import { canonical_words } from "./words.js";
 
 /** The machine's transition function as a Model; `seen` receives every state the explorer checks. */
 export function machine_model(machine: AnyStateMachine, seen?: (key: string) => void): Model<AnyMachineSnapshot, string> {
@@ -14,6 +15,7 @@ export function machine_model(machine: AnyStateMachine, seen?: (key: string) => 
     actions: (s) => events.filter((e) => accepts(machine, s, e)),
     step: (s, e) => next_snapshot(machine, s, e),
     key: snapshot_key,
+    encode: (s, out) => canonical_words(out, { value: s.value, context: s.context }),
     check(s) {
       seen?.(snapshot_key(s));
       return null;

@@ -45,6 +45,22 @@ class Moves {
   allowed(from: string, to: string, cov: Coverage): boolean {
     cov.states.add(to);
     if (from === to) return true;
+    // The answer depends on the two states only: search once per pair, replay its coverage after.
+    const memo = `${from}\n${to}`;
+    let way = this.ways.get(memo);
+    if (way === undefined) this.ways.set(memo, (way = this.search(from, to)));
+    if (way === null) return false;
+    for (const [edge, state] of way) {
+      cov.edges.add(edge);
+      cov.states.add(state);
+    }
+    return true;
+  }
+
+  private ways = new Map<string, [string, string][] | null>();
+
+  /** The edges and states of the shortest way from -> to of at most MAX_EVENTS edges, or null. */
+  private search(from: string, to: string): [string, string][] | null {
     const prev = new Map<string, [string, string]>([[from, ["", ""]]]);
     let layer = [from];
     for (let d = 0; d < MAX_EVENTS && layer.length; d++) {
@@ -56,22 +72,49 @@ class Moves {
           next.push(t);
         }
       if (prev.has(to)) {
+        const way: [string, string][] = [];
         for (let t = to; t !== from; t = prev.get(t)![0]) {
           const [s, e] = prev.get(t)!;
-          cov.edges.add(`${s} --${e}--> ${t}`);
-          cov.states.add(t);
+          way.push([`${s} --${e}--> ${t}`, t]);
         }
-        return true;
+        return way;
       }
       layer = next;
     }
-    return false;
+    return null;
   }
 }
 
 interface Coverage {
   states: Set<string>;
   edges: Set<string>;
+}
+
+/**
+ * snapshot_key() memoised in a trie walked token by token through value and context (property
+ * names, primitives, markers for nesting): it sorts keys and serialises again, which cost more
+ * than the rest of a monitor step; a walk builds no string. Equal walks mean equal JSON.
+ */
+class KeyTrie {
+  next = new Map<unknown, KeyTrie>();
+  key: string | undefined = undefined;
+}
+const OPEN = {}, OPEN_ARRAY = {}, CLOSE = {};
+const key_root = new KeyTrie();
+function token(t: KeyTrie, x: unknown): KeyTrie {
+  let n = t.next.get(x);
+  if (n === undefined) t.next.set(x, (n = new KeyTrie()));
+  return n;
+}
+function walk(t: KeyTrie, x: unknown): KeyTrie {
+  if (typeof x !== "object" || x === null) return token(t, x);
+  t = token(t, Array.isArray(x) ? OPEN_ARRAY : OPEN);
+  for (const k in x) t = walk(token(t, k), (x as Record<string, unknown>)[k]);
+  return token(t, CLOSE);
+}
+function state_key(s: { value: unknown; context: unknown }): string {
+  const t = walk(walk(key_root, s.value), s.context);
+  return (t.key ??= snapshot_key(s));
 }
 
 const page_moves = new Moves(page_machine);
@@ -131,8 +174,8 @@ function page_monitor(before: World, after: World, cov: Coverage): Violation | n
     const was_alive = before.mem.head[id.pfn] === id.pfn && before.mem.gen[id.pfn] === id.gen;
     // A frame new in this step is a fresh page, or a swapped-out page coming back (swap-in).
     const swapped_in = !was_alive && id.vpn >= 0 && before.mms.some((mm) => mm.swap.has(id.vpn));
-    const from = was_alive ? snapshot_key(a) : swapped_in ? SWAPPED : page_moves.initial;
-    const to = snapshot_key(b);
+    const from = was_alive ? state_key(a) : swapped_in ? SWAPPED : page_moves.initial;
+    const to = state_key(b);
     if (!page_moves.allowed(from, to, cov))
       return violation(`page ${id.pfn} (user page 0x${(id.vpn * PAGE_SIZE).toString(16)})`, from, to, "models/page.ts");
   }
@@ -143,7 +186,7 @@ function process_monitor(before: World, after: World, cov: Coverage): Violation 
   for (let mm = 0; mm < after.mms.length; mm++) {
     const [a, b] = [process_state(before, { mm }), process_state(after, { mm })];
     if ([a, b].some((s) => s.context.pins > PROCESS_BOUNDS.pins || s.context.children > PROCESS_BOUNDS.children)) continue;
-    const [from, to] = [snapshot_key(a), snapshot_key(b)];
+    const [from, to] = [state_key(a), state_key(b)];
     if (!process_moves.allowed(from, to, cov)) return violation(`process ${mm}`, from, to, "models/process.ts");
   }
   return null;

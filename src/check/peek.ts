@@ -87,3 +87,69 @@ export function fixed_buffer_outcome(w: World, mm: number, addr: number, pinned:
   const ok = !pte || pte.pfn === pinned;
   return { what, ok, detail: ok ? undefined : `the owner now maps page ${pte!.pfn}, not the pinned page ${pinned}` };
 }
+
+/**
+ * A FOLL_PIN holder reads what its process maps (cow.c "Longterm R/O pin is reliable"): the
+ * pinned page's bytes against what a CPU access at addr in mm sees now. No claim once the
+ * process maps nothing there (unmapped, or exited).
+ */
+export function pin_outcome(w: World, mm: number, addr: number, pinned: number, what: string): ReadOutcome {
+  const page = addr - (addr % PAGE_SIZE);
+  const mine = peek_user(w, w.mms[mm], page, PAGE_SIZE);
+  if (!mine) return { what, ok: true };
+  const held = w.mem.data.read(pinned);
+  const at = mine.findIndex((b, i) => b !== held[i]);
+  if (at < 0) return { what, ok: true };
+  const pte = follow_pte(w.mms[mm], page);
+  const maps = pte ? `the process maps page ${pte.pfn}` : "the process maps no page there now";
+  return {
+    what, ok: false,
+    detail: `the pin holder reads 0x${held[at].toString(16)} at byte ${at} but the process reads 0x${mine[at].toString(16)} (${maps}, the pin holds page ${pinned})`,
+  };
+}
+
+/**
+ * How a file's page cache compares, page by page over [0, nr_pages), with what its disk (for an
+ * afs directory: the fileserver) holds: -1 the same bytes, -2 no folio cached there, j >= 0 the
+ * bytes of page j instead, -3 other bytes (the first difference in `at`, `got`, `want`).
+ */
+export interface CachePage {
+  state: number;
+  at?: number;
+  got?: number;
+  want?: number;
+}
+
+export function cache_vs_disk(w: World, ino: number, nr_pages: number): CachePage[] {
+  const inode = w.inodes[ino];
+  const disk = (k: number): Uint8Array => inode.disk.get(k) ?? new Uint8Array(PAGE_SIZE);
+  const out: CachePage[] = [];
+  for (let k = 0; k < nr_pages; k++) {
+    const folio = filemap_get_folio(w, inode, k, false);
+    if (folio < 0) {
+      out.push({ state: -2 });
+      continue;
+    }
+    const got = w.mem.data.read(folio);
+    const want = disk(k);
+    const at = got.findIndex((b, i) => b !== want[i]);
+    if (at < 0) {
+      out.push({ state: -1 });
+      continue;
+    }
+    let from = -3;
+    for (let j = 0; j < nr_pages && from === -3; j++) if (j !== k && got.every((b, i) => b === disk(j)[i])) from = j;
+    out.push(from >= 0 ? { state: from } : { state: -3, at, got: got[at], want: want[at] });
+  }
+  return out;
+}
+
+/** cache_vs_disk() in words, for the pages that differ; "" when none does. */
+export function cache_detail(file: string, pages: readonly CachePage[]): string {
+  return pages.flatMap((p, k) => {
+    if (p.state === -1) return [];
+    if (p.state === -2) return [`${file}'s page ${k} is no longer in the page cache`];
+    if (p.state >= 0) return [`${file}'s page ${k} holds the bytes the server sent for page ${p.state}`];
+    return [`${file}'s page ${k} has 0x${p.got!.toString(16)} at byte ${p.at}, not the server's 0x${p.want!.toString(16)}`];
+  }).join("; ");
+}

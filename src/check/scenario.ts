@@ -5,7 +5,8 @@ import type { KernelConfig, World } from "../kernel/index.js";
 import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
 import type { WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model, Violation } from "./explore.js";
-import { world_key } from "./world_key.js";
+import { encode_world, world_key } from "./world_key.js";
+import { json_words } from "./words.js";
 
 /** Named values the set-up and the steps share (process ids, addresses, inode numbers...). */
 export type Vars = Record<string, number>;
@@ -103,6 +104,11 @@ export function scenario_model(
     actions: (s) => enabled_actions(s, sc),
     step: (s, a) => apply_action(s, sc, a),
     key: (s) => `${s.pc.join(",")}|${JSON.stringify(s.vars)}|${world_key(s.w)}`,
+    encode(s, out) {
+      json_words(out, s.pc);
+      json_words(out, s.vars);
+      encode_world(s.w, out);
+    },
     check(s): Violation | null {
       const v = view(s);
       for (const p of properties) {

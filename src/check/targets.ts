@@ -35,8 +35,8 @@ export interface Target {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-export function iter_target(): Target {
-  const model = iter_model() as unknown as Model<unknown, unknown>;
+export function iter_target(config: KernelConfig): Target {
+  const model = iter_model(config) as unknown as Model<unknown, unknown>;
   return {
     id: "iov_iter",
     depth_bounded: true,
@@ -94,4 +94,4 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
 }
 
 export const all_targets = (config: KernelConfig, bounds?: CatalogBounds): Target[] =>
-  [iter_target(), catalog_target(config, bounds), ...scenario_targets(config)];
+  [iter_target(config), catalog_target(config, bounds), ...scenario_targets(config)];

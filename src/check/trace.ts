@@ -3,7 +3,7 @@
 // why; and write the same trace as ITF JSON (the Informal Trace Format of Apalache and Quint).
 import type { World } from "../kernel/index.js";
 import {
-  PG_anon, PG_anon_exclusive, PG_dirty, PG_lru, PG_slab, PG_swapcache, PG_writeback,
+  PG_anon, PG_anon_exclusive, PG_dirty, PG_locked, PG_lru, PG_slab, PG_swapcache, PG_writeback,
 } from "../kernel/index.js";
 import type { Target } from "./targets.js";
 
@@ -32,7 +32,7 @@ export interface Story {
 
 const FLAG_NAMES: [number, string][] = [
   [PG_anon, "anon"], [PG_anon_exclusive, "exclusive"], [PG_dirty, "dirty"], [PG_writeback, "writeback"],
-  [PG_swapcache, "swapcache"], [PG_lru, "lru"], [PG_slab, "slab"],
+  [PG_swapcache, "swapcache"], [PG_lru, "lru"], [PG_slab, "slab"], [PG_locked, "locked"],
 ];
 
 function view(w: World, pfn: number): PageView | null {

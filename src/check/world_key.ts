@@ -1,6 +1,10 @@
-// A canonical encoding of a world for state deduplication: equal strings mean equal kernel
-// state as far as any property or later step can tell (page bytes enter as a hash).
+// A canonical encoding of a world for state deduplication: equal strings (world_key) or equal
+// words (encode_world, what the explorer uses) mean equal kernel state as far as any property
+// or later step can tell (page bytes enter as a hash).
 import type { World } from "../kernel/index.js";
+import { bytes_fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
+import type { Words } from "./words.js";
+import { json_words, num_words } from "./words.js";
 
 /** FNV-1a over bytes. */
 export function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
@@ -35,4 +39,112 @@ export function world_key(w: World): string {
   );
   const swap = JSON.stringify([[...w.swap.slots].map(([k, s]) => [k, s.count, s.bytes ? fnv1a(s.bytes) : 0]), [...w.swap.cache]]);
   return [frames.join(";"), mms.join("|"), inodes.join("|"), swap, JSON.stringify(w.block), JSON.stringify(w.pipes), w.events.length].join("#");
+}
+
+/** A page buffer's 64-bit fingerprint, computed once per buffer (as page_hash, for the same reason). */
+const page_fps = new WeakMap<Uint8Array, readonly [number, number]>();
+function page_fp(out: Words, bytes: Uint8Array): void {
+  let fp = page_fps.get(bytes);
+  if (fp === undefined) {
+    bytes_fingerprint(bytes);
+    page_fps.set(bytes, (fp = [fp_lo, fp_hi]));
+  }
+  out.push2(fp[0], fp[1]);
+}
+
+/**
+ * A frame's page fingerprint through a one-entry cache per frame number: a state mostly holds
+ * the very buffers of the state it came from, so an identity check saves the WeakMap lookup.
+ */
+let last_buf: (Uint8Array | undefined)[] = [];
+let last_fp = new Int32Array(0);
+function frame_fp(out: Words, pfn: number, bytes: Uint8Array): void {
+  if (pfn >= last_buf.length) {
+    last_buf = last_buf.concat(new Array<undefined>(Math.max(64, pfn + 1 - last_buf.length)).fill(undefined));
+    const fp = new Int32Array(2 * last_buf.length);
+    fp.set(last_fp);
+    last_fp = fp;
+  }
+  if (last_buf[pfn] !== bytes) {
+    const at = out.len;
+    page_fp(out, bytes);
+    last_buf[pfn] = bytes;
+    last_fp[2 * pfn] = out.buf[at];
+    last_fp[2 * pfn + 1] = out.buf[at + 1];
+    return;
+  }
+  out.push2(last_fp[2 * pfn], last_fp[2 * pfn + 1]);
+}
+
+/** A Map with number keys, in key order (what the string key sorts); each value as JSON or, with bytes, its page fingerprint. */
+function sorted_map(out: Words, m: ReadonlyMap<number, unknown>, bytes = false): void {
+  out.push(m.size);
+  if (m.size < 2) {
+    // Already in order: no key array to allocate (most maps here hold zero or one entry).
+    for (const [k, v] of m) map_entry(out, k, v, bytes);
+    return;
+  }
+  const keys = [...m.keys()].sort(by_number);
+  for (let k = 0; k < keys.length; k++) map_entry(out, keys[k], m.get(keys[k]), bytes);
+}
+function map_entry(out: Words, k: number, v: unknown, bytes: boolean): void {
+  num_words(out, k);
+  if (bytes) page_fp(out, v as Uint8Array);
+  else json_words(out, v);
+}
+const by_number = (a: number, b: number): number => a - b;
+
+/**
+ * world_key() as words: the same parts in the same order, so two worlds get equal words exactly
+ * when they get equal keys (up to the page-content hash, 64 bits here instead of 32).
+ */
+export function encode_world(w: World, out: Words): void {
+  const m = w.mem;
+  const { head, refcount, pincount, mapcount, flags, order, mapping, index } = m;
+  for (let pfn = 0; pfn < head.length; pfn++) {
+    if (head[pfn] < 0) continue;
+    const b = out.reserve(9);
+    let n = out.len;
+    b[n++] = pfn;
+    b[n++] = head[pfn];
+    b[n++] = refcount[pfn];
+    b[n++] = pincount[pfn];
+    b[n++] = mapcount[pfn];
+    b[n++] = flags[pfn];
+    b[n++] = order[pfn];
+    b[n++] = mapping[pfn];
+    b[n++] = index[pfn];
+    out.len = n;
+    frame_fp(out, pfn, m.data.read(pfn));
+  }
+  out.push(-1);
+  out.push(w.mms.length);
+  for (const mm of w.mms) {
+    num_words(out, mm.flags);
+    json_words(out, mm.vmas);
+    sorted_map(out, mm.ptes);
+    sorted_map(out, mm.swap);
+  }
+  out.push(w.inodes.length);
+  for (const i of w.inodes) {
+    num_words(out, i.i_size);
+    sorted_map(out, i.i_pages.slots);
+    sorted_map(out, i.disk, true);
+  }
+  // The swap device in Map order, as the string key has it.
+  out.push(w.swap.slots.size);
+  for (const [k, s] of w.swap.slots) {
+    num_words(out, k);
+    num_words(out, s.count);
+    if (s.bytes) page_fp(out, s.bytes);
+    else out.push2(0, 0);
+  }
+  out.push(w.swap.cache.size);
+  for (const [k, f] of w.swap.cache) {
+    num_words(out, k);
+    num_words(out, f);
+  }
+  json_words(out, w.block);
+  json_words(out, w.pipes);
+  out.push(w.events.length);
 }

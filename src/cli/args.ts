@@ -7,20 +7,37 @@ export interface FlagSpec {
   type: "boolean" | "string";
   /** For string flags: a description of the allowed values, used in error messages. */
   allowed?: string;
+  /** May be given more than once; the values come back in order (parse_flags_lists). */
+  multiple?: boolean;
 }
 
 /** Parse flags; with max_positionals > 0 the one positional argument comes back as `_`. */
 export function parse_flags(argv: string[], spec: Record<string, FlagSpec>, max_positionals = 0): Record<string, string | boolean | undefined> {
+  return parse_flags_lists(argv, spec, max_positionals).flags;
+}
+
+/** parse_flags, with the values of the `multiple` flags in `lists` (an empty list when not given). */
+export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>, max_positionals = 0): {
+  flags: Record<string, string | boolean | undefined>;
+  lists: Record<string, string[]>;
+} {
   const names = Object.keys(spec).map((k) => `--${k}`).join(", ");
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type }])),
+      options: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type, multiple: v.multiple === true }])),
       strict: true,
       allowPositionals: true,
     });
     if (positionals.length > max_positionals) throw new UsageError(`unexpected argument '${positionals[max_positionals]}' (flags: ${names})`);
-    return { ...values, _: positionals[0] };
+    const flags: Record<string, string | boolean | undefined> = { _: positionals[0] };
+    const lists: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(spec)) {
+      const x = values[k];
+      if (v.multiple) lists[k] = (x ?? []) as string[];
+      else flags[k] = x as string | boolean | undefined;
+    }
+    return { flags, lists };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const m = /'(-[^']*)'/.exec((e as Error).message);

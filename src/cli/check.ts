@@ -1,11 +1,14 @@
 // `pincheck check`: exhaustive breadth-first exploration of every target (the iterator layer,
 // then each scenario) under the current kernel or a bug switch.
 import { writeFileSync } from "node:fs";
+import type { CatalogBounds } from "../check/catalog.js";
 import { default_catalog_bounds } from "../check/catalog.js";
 import { explore } from "../check/explore.js";
 import type { Target } from "../check/targets.js";
 import { all_targets } from "../check/targets.js";
+import type { Story } from "../check/trace.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
+import type { KernelConfig } from "../kernel/index.js";
 import { bug_ids, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags } from "./args.js";
 import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
@@ -19,8 +22,9 @@ export const check_help = `usage: pincheck check [--depth N] [--processes N] [--
 
 Explores, breadth first and exhaustively, checking every property after every step:
   - iov_iter: every sequence of up to N iterator operations (advance, revert, copy in the
-    iterator's direction, iov_iter_extract_pages, release) from each iterator type in both
-    directions;
+    iterator's direction, iov_iter_extract_pages, iov_iter_get_pages2 with references,
+    extract_iter_to_sg, release) from each iterator type in both directions, and from a user
+    buffer with an unmapped page;
   - catalog: every sequence of up to N operations of processes on their anonymous buffers
     (write, fork, exit, async O_DIRECT read and write, io_uring fixed buffer register and
     unregister, vmsplice and pipe drain, reclaim) interleaved with the device
@@ -39,7 +43,7 @@ The first violation is reported with a shortest trace.
   --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
-interface TargetRun {
+export interface TargetRun {
   id: string;
   result: "ok" | "violation";
   states: number;
@@ -58,6 +62,43 @@ function run_target(t: Target, depth: number, progress: ReturnType<typeof progre
   };
   // A finite target's bound only guards against a runaway scenario file.
   return explore(model, t.depth_bounded ? depth : SCENARIO_STEP_LIMIT, progress);
+}
+
+export interface CheckRun {
+  targets: Target[];
+  runs: TargetRun[];
+  /** Per property, the states in which its guarded situation arose. */
+  guarded: Map<string, number>;
+  /** The first violation, replayed step by step; null when there is none. */
+  story: Story | null;
+  seconds: number;
+  /** Bytes of the explorer's visited sets and parent links, summed over the targets run. */
+  bytes: number;
+}
+
+/** Explore every target in turn until the first violation, and replay it as a story (also used by pincheck report). */
+export function exhaustive_check(config: KernelConfig, depth: number, bounds: CatalogBounds, progress?: ReturnType<typeof progress_reporter>): CheckRun {
+  const targets = all_targets(config, bounds);
+  const guarded = new Map<string, number>();
+  for (const t of targets) for (const p of t.properties) guarded.set(p, 0);
+  const runs: TargetRun[] = [];
+  let bytes = 0;
+  const t0 = process.hrtime.bigint();
+  let failed: { target: Target; initial: string; actions: unknown[] } | null = null;
+  for (const t of targets) {
+    const r = run_target(t, depth, progress, guarded);
+    runs.push({ id: t.id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth });
+    bytes += r.memory?.bytes ?? 0;
+    if (r.trace) {
+      failed = { target: t, initial: t.initial_name(r.trace.initial), actions: r.trace.actions };
+      break;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const story = failed ? replay_story(failed.target, failed.initial, failed.actions) : null;
+  if (typeof story === "string" || (story && !story.violation))
+    throw new Error(`internal: the counterexample does not replay: ${typeof story === "string" ? story : "no violation"}`);
+  return { targets, runs, guarded, story, seconds, bytes };
 }
 
 export function run_check(argv: string[]): number {
@@ -80,31 +121,14 @@ export function run_check(argv: string[]): number {
   const progress = progress_reporter(json);
 
   const bounds = bounds_flags(flags, default_catalog_bounds);
-  const targets = all_targets(config, bounds);
-  const guarded = new Map<string, number>();
-  for (const t of targets) for (const p of t.properties) guarded.set(p, 0);
-  const runs: TargetRun[] = [];
-  const t0 = process.hrtime.bigint();
-  let failed: { target: Target; initial: string; actions: unknown[] } | null = null;
-  for (const t of targets) {
-    const r = run_target(t, depth, progress, guarded);
-    runs.push({ id: t.id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth });
-    if (r.trace) {
-      failed = { target: t, initial: t.initial_name(r.trace.initial), actions: r.trace.actions };
-      break;
-    }
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const { targets, runs, guarded, story, seconds } = exhaustive_check(config, depth, bounds, progress);
   clear_progress(progress !== undefined);
 
-  const story = failed ? replay_story(failed.target, failed.initial, failed.actions) : null;
-  if (typeof story === "string" || (story && !story.violation))
-    throw new Error(`internal: the counterexample does not replay: ${typeof story === "string" ? story : "no violation"}`);
   if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");
 
   const total = (k: "states" | "transitions") => runs.reduce((a, r) => a + r[k], 0);
   const machines = targets.flatMap((t) => t.machine_coverage?.() ?? []);
-  const vacuous = failed ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
+  const vacuous = story ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
   if (json) {
     console.log(JSON.stringify({
       result: story ? "violation" : "ok",

@@ -5,6 +5,7 @@ import { run_bugs } from "./bugs.js";
 import { run_check } from "./check.js";
 import { run_docs } from "./docs.js";
 import { run_fuzz } from "./fuzz.js";
+import { run_report } from "./report.js";
 import { run_replay } from "./replay.js";
 import { run_scenario } from "./scenario.js";
 
@@ -16,7 +17,8 @@ commands:
   replay   re-execute a trace written by check or fuzz --trace-out (pincheck replay --help)
   scenario run scenario files (scenarios/*.json) and compare verdicts per era (pincheck scenario --help)
   bugs     list the historical-bug switches
-  docs     write docs/machines.md: each machine's diagram and transition table (pincheck docs --help)`;
+  docs     write docs/machines.md: each machine's diagram and transition table (pincheck docs --help)
+  report   write one HTML file: coverage-coloured diagrams, verdicts, a counterexample stepper (pincheck report --help)`;
 
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
@@ -27,11 +29,12 @@ function main(argv: string[]): number {
     if (cmd === "bugs") return run_bugs(rest);
     if (cmd === "scenario") return run_scenario(rest);
     if (cmd === "docs") return run_docs(rest);
+    if (cmd === "report") return run_report(rest);
     if (cmd === undefined || cmd === "--help" || cmd === "help") {
       console.log(usage);
       return cmd === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, scenario, bugs, docs)`);
+    throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, scenario, bugs, docs, report)`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`pincheck: ${e.message}`);

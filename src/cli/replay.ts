@@ -14,7 +14,7 @@ configuration it was found with, printing each step's effect on the pages it tou
 Exit status: 1 the recorded violation is reproduced, 0 the trace runs without violation,
 2 bad input (unreadable file, unknown scenario or bug, an action that is not enabled).`;
 
-interface TraceMeta {
+export interface TraceMeta {
   target: string;
   initial: string;
   era: string;
@@ -25,7 +25,7 @@ interface TraceMeta {
   bounds?: CatalogBounds;
 }
 
-function read_trace(file: string): TraceMeta {
+export function read_trace(file: string): TraceMeta {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, "utf8"));

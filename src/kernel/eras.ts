@@ -26,10 +26,52 @@ export interface KernelConfig {
   /** Writable FOLL_LONGTERM pins of dirty-tracked shared file mappings are refused (8ac268436e6d, v6.5). */
   longterm_file_write_refused: boolean;
   /**
+   * io_uring refuses to register a fixed buffer in file-backed memory other than shmem and
+   * hugetlbfs itself, with -EOPNOTSUPP (io_sqe_buffer_register()/io_pin_pages(), from the first
+   * fixed buffers in v5.1 until "io_uring: rsrc: delegate VMA file-backed check to GUP" (Lorenzo
+   * Stoakes, v6.5) left the decision to GUP's FOLL_LONGTERM rule above).
+   */
+  io_uring_file_buffers_refused: boolean;
+  /**
+   * H3: a kernel reader builds the iterator of the buffer it will fill with WRITE (ITER_SOURCE)
+   * instead of READ (ITER_DEST), as the call sites fixed in Al Viro's 2022 direction audit did
+   * (xen, vhost, target, s390, fsi, infiniband, tipc); modelled at __kernel_read() draining a
+   * pipe. Off: ITER_DEST, as every fixed call site does.
+   */
+  dest_iter_as_source: boolean;
+  /**
    * A DMA writer re-dirties the pages when it drops its pins (W2): bio_check_pages_dirty()'s
    * deferred re-dirty, unpin_user_pages_dirty_lock(). Off: pins are dropped without it.
    */
   dma_redirty: boolean;
+  /**
+   * H4: extract_iter_to_sg()'s error path for user iterators drops the pins it took with
+   * put_page() instead of unpin_user_page() (lib/scatterlist.c, v6.3-6.5, before "lib/scatterlist:
+   * Fix error handling in extract_iter_to_sg()"). Off: the pins are dropped with unpin_user_page().
+   */
+  sg_error_put_page: boolean;
+  /**
+   * H5 d: iov_iter_get_pages2() on ITER_BVEC takes every page's reference on the folio of the
+   * first page of the run (b9c0e49abfca, 2025, until "lib/iov_iter: fix to increase non slab folio
+   * refcount"). Off: page k's reference goes to page k's own folio.
+   */
+  bvec_get_pages_first_folio: boolean;
+  /**
+   * H6: a caller that turns an iterator into a referenced page list for async I/O (the pre-6.3
+   * cifs/ceph pattern) also does so for ITER_KVEC, looking the pages up behind the kernel
+   * addresses and taking get_page() on each, although references cannot keep kmalloc'd (slab) or
+   * vmalloc'd memory alive. Off: KVEC is refused with -EFAULT, as iov_iter_get_pages2() does.
+   */
+  kvec_refs: boolean;
+  /**
+   * H7: afs_read_dir() (fs/afs/dir.c, ~5.14-6.13) builds an ITER_DEST ITER_XARRAY over the
+   * directory's own page cache and unlocks the folios it created, keeping only references, before
+   * the FetchData reply is copied in; ITER_XARRAY finds each folio by index at copy time, so an
+   * invalidation that removes one sends the bytes elsewhere or nowhere. Off: the creator keeps
+   * every covered folio locked until the reply is in (what a correct ITER_XARRAY user must do;
+   * afs itself moved to a private folio_queue buffer in ~6.14).
+   */
+  xarray_unlocked_folios: boolean;
 }
 
 export const CURRENT_CONFIG: KernelConfig = Object.freeze({
@@ -39,7 +81,13 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   anon_exclusive: true,
   zero_page_pin_noop: true,
   longterm_file_write_refused: true,
+  io_uring_file_buffers_refused: false,
+  dest_iter_as_source: false,
   dma_redirty: true,
+  sg_error_put_page: false,
+  bvec_get_pages_first_folio: false,
+  kvec_refs: false,
+  xarray_unlocked_folios: false,
 } as const);
 
 export interface Era {
@@ -53,17 +101,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, dma_redirty: true }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, kvec_refs: false, xarray_unlocked_folios: false }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, dma_redirty: true }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, kvec_refs: false, xarray_unlocked_folios: false }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, dma_redirty: true }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, kvec_refs: false, xarray_unlocked_folios: false }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
 ];
@@ -100,6 +148,86 @@ export const BUGS: readonly BugSwitch[] = [
       "kernel-semantics §7.2 (pinned page-cache pages modified behind the filesystem's back); bio_check_pages_dirty() defers re-dirtying for exactly this case",
     breaks: "no-writeback-while-pinned",
     config: { dma_redirty: false },
+  },
+  {
+    id: "put-page-on-pins",
+    title: "extract_iter_to_sg() fails part-way and drops the user pages it pinned with put_page(): each keeps the rest of its pin",
+    era: "v6.3-v6.5 (netfs_extract_user_to_sg in fs/netfs/iterator.c, then extract_user_to_sg in lib/scatterlist.c)",
+    reference:
+      "H4 (kernel-semantics §10): \"lib/scatterlist: Fix error handling in extract_iter_to_sg()\" (David Howells, Jul 2023; Fixes 018584697533), found by syzbot through AF_ALG hash_sendmsg(); the fix unpins instead",
+    // A small page keeps GUP_PIN_COUNTING_BIAS - 1 references (maybe-pinned for good), a large folio its pincount.
+    breaks: "release-matches-acquire",
+    config: { sg_error_put_page: true },
+  },
+  {
+    id: "bvec-get-pages-first-folio",
+    title: "iov_iter_get_pages2() on a bvec that spans several folios takes every page's reference on the first page's folio",
+    era: "2025: from b9c0e49abfca (get_page()/put_page() leave slab pages alone) until the fix",
+    reference:
+      "H5 d (kernel-semantics §10): \"lib/iov_iter: fix to increase non slab folio refcount\" (Sheng Yong, Apr 2025; Fixes b9c0e49abfca)",
+    // The first folio gains the references of the others; their later put_page() underflows or frees them early.
+    breaks: "release-matches-acquire",
+    config: { bvec_get_pages_first_folio: true },
+  },
+  {
+    id: "kvec-refs",
+    title: "A caller turns an ITER_KVEC over kmalloc'd memory into pages and takes references on them, as if they kept the buffer alive",
+    era: "pre-6.3 callers that built referenced page lists for async I/O (cifs setup_aio_ctx_iter()/cifs_aio_ctx_release(), ceph __iter_get_bvecs()); the KVEC step is the hazard kernel-semantics H6 describes, partly unconfirmed",
+    reference:
+      "H6 (kernel-semantics §10); Al Viro's iov_iter audit (Sep 2022, linux-fsdevel); v6.3 netfs_extract_user_iter() leaves kernel iterators alone; b9c0e49abfca (2025) makes get_page() on a slab page WARN instead of counting; sendpage_ok() (include/linux/net.h) guards the same hazard",
+    // Why no-kernel-warning: a slab object lives until kfree() whatever its page's refcount says
+    // (mm/slub.c), so the reference protects nothing. Before 2025 get_page() raised the count
+    // silently and the damage came later, as async I/O into a freed and reused object; the
+    // simulated mm is the current one, whose get_page() (include/linux/mm.h) refuses a slab page
+    // with a WARN, so the check catches the misuse on the step that takes the reference.
+    breaks: "no-kernel-warning",
+    config: { kvec_refs: true },
+  },
+  {
+    id: "xarray-unlocked-folios",
+    title: "afs_read_dir() reads a directory into its page cache through an ITER_XARRAY whose folios it left unlocked: an invalidation during the RPC replaces a folio and the reply lands elsewhere",
+    era: "~5.14-6.13 (fs/afs/dir.c)",
+    reference:
+      "H7 (kernel-semantics §10, inference on the exact race): afs_read_dir() built iov_iter_xarray(ITER_DEST) over i_pages, created folios with __filemap_get_folio(FGP_LOCK | FGP_CREAT) and folio_unlock()ed them before afs_fetch_data(); Al Viro listed the call site as unverified (Sep 2022); replaced by a private folio_queue buffer in \"afs: Use netfslib for directories\" (~6.14)",
+    breaks: "no-invalidate-under-iterator",
+    config: { xarray_unlocked_folios: true },
+  },
+  {
+    id: "cow-either-way",
+    title: "COW can break either way: a write fault reuses a page by its mapcount, so a page a vmsplice() reference still holds takes the writer's private data into the pipe",
+    era: "before v5.9 (mapcount-based reuse in do_wp_page()/reuse_swap_page())",
+    reference:
+      "H2 / CVE-2020-29374 (kernel-semantics §10): 17839856fd58 \"gup: document and work around 'COW can break either way' issue\" (May 2020), then 09854ba94c6a \"mm: do_wp_page() simplification\" (v5.9, reuse only the sole reference); reliable R/O pins via FAULT_FLAG_UNSHARE and PageAnonExclusive (2022)",
+    breaks: "no-cow-while-pinned",
+    config: { cow_reuse: "mapcount" },
+  },
+  {
+    id: "direction-confusion",
+    title: "A kernel reader builds the iterator of the buffer it fills as ITER_SOURCE (WRITE): copy_page_to_iter() warns and copies nothing, a short read",
+    era: "per-call-site driver bugs until Al Viro's 2022 direction audit (xen, vhost, target, s390, fsi, infiniband, tipc); since a41dad905e5a the copy refuses with WARN_ON_ONCE",
+    reference:
+      "H3 (kernel-semantics §10): a41dad905e5a \"iov_iter: saner checks for attempt to copy to/from iterator\", de4eda9de2d9 (ITER_SOURCE/ITER_DEST names), \"[xen] fix 'direction' argument of iov_iter_kvec()\", \"[vhost] fix 'direction' argument of iov_iter_{init,bvec}()\", \"[target] fix iov_iter_bvec() 'direction' argument\"",
+    breaks: "no-kernel-warning",
+    config: { dest_iter_as_source: true },
+  },
+  {
+    id: "zero-page-pin-accounting",
+    title: "Pins of the shared zero page are counted, but fs/direct-io.c puts ZERO_PAGE(0) unpinned into a pinned write bio: unpinning it takes 1024 references it never got",
+    era: "the pre-v6.5 zero-page accounting combined with the v6.5 pinning fs/direct-io.c, which the same series made safe by landing c8070b787519 first (a 6.1-stable backport of it later returned failure instead of success for the zero page)",
+    reference:
+      "H8 (kernel-semantics §10): c8070b787519 \"mm: Don't pin ZERO_PAGE in pin_user_pages()\", a prerequisite of \"block: Use iov_iter_extract_pages() and page pinning in direct-io.c\" (David Howells, v6.5: \"allowing insertion of zero pages in with pinned pages\")",
+    // The underflow is DEBUG_VM's VM_BUG_ON in the unpin (no-kernel-warning), on the write's own step.
+    breaks: "no-kernel-warning",
+    config: { zero_page_pin_noop: false },
+  },
+  {
+    id: "longterm-file-write-pins",
+    title: "Writable long-term pins of a MAP_SHARED ext4 page are allowed: data an io_uring fixed buffer receives after writeback cleaned the page never reaches the disk",
+    era: "before v6.5 for GUP's long-term pinners (RDMA, VFIO, ...); io_uring refused file-backed buffers itself until v6.5 handed the check to GUP, so the switch sits on the current io_uring",
+    reference:
+      "H9 (kernel-semantics §10, §7.2): 8ac268436e6d \"mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings\", a6e79df92e4a (GUP-fast), \"io_uring: rsrc: delegate VMA file-backed check to GUP\" (Lorenzo Stoakes, v6.5)",
+    breaks: "no-writeback-while-pinned",
+    config: { longterm_file_write_refused: false },
   },
 ];
 

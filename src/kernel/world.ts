@@ -21,6 +21,11 @@ import { clone_kernel_vm, empty_kernel_vm } from "./mm/vmalloc.js";
 export interface VmStat {
   nr_foll_pin_acquired: number;
   nr_foll_pin_released: number;
+  /**
+   * Not a kernel counter: pins folio_add_pin() added, which the kernel counts in neither of the
+   * two above although their unpin counts as released (mm/gup.c). Absent until the first one.
+   */
+  foll_pin_added?: number;
 }
 
 export interface World {

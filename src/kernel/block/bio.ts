@@ -180,11 +180,17 @@ export function __bio_release_pages(w: World, bio: bio, mark_dirty: boolean): vo
 export function bio_release_pages(w: World, bio: bio, mark_dirty: boolean): void {
   if (bio_flagged(bio, BIO_PAGE_PINNED)) __bio_release_pages(w, bio, mark_dirty);
   if (!bio_flagged(bio, BIO_PAGE_REFFED)) return;
-  // The v6.4 BIO_PAGE_REFFED release: set_page_dirty_lock() then put_page() on each page.
+  // The v6.4 BIO_PAGE_REFFED release: set_page_dirty_lock() then put_page() on each page, one
+  // single-page segment at a time (bio_for_each_segment_all()), so a vec that bio_add_page() grew
+  // over physically contiguous pages releases each of them.
   for (let i = 0; i < bio.bi_vcnt; i++) {
     const bv = bio.bi_io_vec[i];
-    if (mark_dirty) folio_mark_dirty(w, page_folio(w, bv.bv_page));
-    put_page(w, bv.bv_page);
+    const first = bv.bv_page + Math.floor(bv.bv_offset / PAGE_SIZE);
+    const last = bv.bv_page + Math.floor((bv.bv_offset + bv.bv_len - 1) / PAGE_SIZE);
+    for (let page = first; page <= last; page++) {
+      if (mark_dirty) folio_mark_dirty(w, page_folio(w, page));
+      put_page(w, page);
+    }
   }
 }
 
@@ -343,4 +349,27 @@ export function submit_bio(w: World, bio: bio): void {
     return;
   }
   w.block.in_flight.push(bio.id);
+}
+
+/**
+ * bio_add_page() (block/bio.c): append len bytes of page at off, merging into the last vec when
+ * they continue it physically (bvec_try_merge_page()); len, or 0 when the bio is full.
+ */
+export function bio_add_page(w: World, bio: bio, page: number, len: number, off: number): number {
+  if (bio_flagged(bio, BIO_CLONED)) {
+    WARN_ON_ONCE(w, "bio_add_page", "bio is BIO_CLONED");
+    return 0;
+  }
+  if (bio.bi_iter.bi_size > BIO_MAX_SIZE - len) return 0;
+  if (bio.bi_vcnt > 0) {
+    const bv = bio.bi_io_vec[bio.bi_vcnt - 1];
+    if (bv.bv_page * PAGE_SIZE + bv.bv_offset + bv.bv_len === page * PAGE_SIZE + off) {
+      bv.bv_len += len;
+      bio.bi_iter.bi_size += len;
+      return len;
+    }
+  }
+  if (bio.bi_vcnt >= bio.bi_max_vecs) return 0;
+  __bio_add_page(w, bio, page, len, off);
+  return len;
 }

@@ -4,6 +4,7 @@
 import type { World } from "../world.js";
 import type { kiocb, ki_completion } from "../fs/kiocb.js";
 import type { iomap_dio } from "../fs/iomap/direct_io.js";
+import type { dio } from "../fs/direct_io.js";
 import type { netfs_io_request } from "../fs/netfs/direct.js";
 import type { bio } from "./bio.js";
 
@@ -33,11 +34,14 @@ export interface BlockState {
   iomap_zero_page: number;
   /** netfs direct-I/O requests by id; null once freed. */
   netfs: (netfs_io_request | null)[];
+  /** fs/direct-io.c's struct dio by id (the legacy buffer_head DIO); null once dio_complete() freed it. */
+  blockdev_dios: (dio | null)[];
 }
 
 export const empty_block_state = (): BlockState => ({
   bios: [], in_flight: [], transferred: [], bio_dirty_list: [], work: [], kiocbs: [], dios: [],
   completions: [], iomap_zero_page: -1, netfs: [],
+  blockdev_dios: [],
 });
 
 export const clone_block_state = (b: BlockState): BlockState => ({
@@ -51,6 +55,7 @@ export const clone_block_state = (b: BlockState): BlockState => ({
   completions: b.completions.map((x) => ({ ...x })),
   iomap_zero_page: b.iomap_zero_page,
   netfs: b.netfs.map((x) => x && { ...x, bvec: x.bvec.map((v) => ({ ...v })) }),
+  blockdev_dios: b.blockdev_dios.map((x) => x && { ...x, bio_list: x.bio_list.slice() }),
 });
 
 // Work functions are code, not state: modules register theirs by name when loaded.

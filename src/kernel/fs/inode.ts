@@ -1,11 +1,14 @@
 // include/linux/fs.h (struct inode, struct address_space) and the simulated storage under a file.
 // Two kinds of file system matter for pinning: tmpfs/shmem (memfd, no writeback, no dirty
 // tracking) and a block file system like ext4 (dirty-tracked through ->page_mkwrite and
-// written back to a disk that holds bytes).
+// written back to a disk that holds bytes). A third, afs, stands for a network file system's
+// directory: its `disk` is the fileserver's copy, read into the page cache by an RPC
+// (fs/afs/dir.c), never mapped or written back here. A fourth, vfat, is a block file system whose
+// O_DIRECT goes through the legacy fs/direct-io.c (fs/fat/inode.c fat_direct_IO).
 import type { xarray } from "../lib/xarray.js";
 import { xa_init } from "../lib/xarray.js";
 
-export type FsKind = "tmpfs" | "ext4";
+export type FsKind = "tmpfs" | "ext4" | "afs" | "vfat";
 
 export interface Inode {
   ino: number;
@@ -33,4 +36,7 @@ export function new_inode(inodes: Inode[], fs: FsKind, stable_writes = false): n
 }
 
 /** Whether writes to a shared mapping of this file must be tracked (vma_needs_dirty_tracking). */
-export const mapping_needs_dirty_tracking = (i: Inode): boolean => i.fs === "ext4";
+export const mapping_needs_dirty_tracking = (i: Inode): boolean => i.fs === "ext4" || i.fs === "vfat";
+
+/** inode->i_blkbits: vfat's blocks are its 512-byte sectors; the other file systems use 4 KiB blocks. */
+export const inode_blkbits = (i: Inode): number => (i.fs === "vfat" ? 9 : 12);

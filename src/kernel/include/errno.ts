@@ -1,5 +1,6 @@
 // include/uapi/asm-generic/errno-base.h and errno.h: the error numbers the simulated paths return
 // (kernel style: functions return -EFOO).
+export const ENOENT = 2;
 export const EINTR = 4;
 export const EIO = 5;
 export const EAGAIN = 11;
@@ -15,7 +16,7 @@ export const EREMOTEIO = 121;
 export const EIOCBQUEUED = 529;
 
 const names: Record<number, string> = {
-  [EINTR]: "EINTR", [EIO]: "EIO", [EAGAIN]: "EAGAIN", [ENOMEM]: "ENOMEM", [EFAULT]: "EFAULT",
+  [ENOENT]: "ENOENT", [EINTR]: "EINTR", [EIO]: "EIO", [EAGAIN]: "EAGAIN", [ENOMEM]: "ENOMEM", [EFAULT]: "EFAULT",
   [EBUSY]: "EBUSY", [EINVAL]: "EINVAL", [EOVERFLOW]: "EOVERFLOW", [EOPNOTSUPP]: "EOPNOTSUPP",
   [EREMOTEIO]: "EREMOTEIO", [ENOTBLK]: "ENOTBLK", [EIOCBQUEUED]: "EIOCBQUEUED",
 };

@@ -4,6 +4,7 @@
 import { WARN, WARN_ON_ONCE } from "../include/bug.js";
 import { EIO } from "../include/errno.js";
 import { DIV_ROUND_UP, PAGE_SIZE } from "../include/page.js";
+import { put_page } from "../mm/folio.js";
 import { unpin_user_page } from "../mm/gup.js";
 import { virt_to_page } from "../mm/kaddr.js";
 import { is_vmalloc_or_module_addr, vmalloc_to_page } from "../mm/vmalloc.js";
@@ -38,7 +39,10 @@ function extract_user_to_sg(w: World, iter: iov_iter, maxsize: number, sgtable: 
   do {
     const r = iov_iter_extract_pages(w, iter, null, maxsize, sg_max, xflags);
     if (r.ret <= 0) {
-      while (sgtable.nents > sgtable.orig_nents) unpin_user_page(w, sgtable.sgl[--sgtable.nents].page);
+      // H4 switch: before "lib/scatterlist: Fix error handling in extract_iter_to_sg()" (Jul 2023)
+      // these pinned pages were released with put_page(), dropping one reference of each pin.
+      const release = w.config.sg_error_put_page ? put_page : unpin_user_page;
+      while (sgtable.nents > sgtable.orig_nents) release(w, sgtable.sgl[--sgtable.nents].page);
       return r.ret;
     }
     let len = r.ret;

@@ -1,13 +1,15 @@
-// mm/filemap.c: the page cache (find or create a file's folio, reading it from disk), and the
-// buffered read and write paths (filemap_read, generic_perform_write).
+// mm/filemap.c: the page cache (find or create a file's folio, reading it from disk; the folio
+// lock), and the buffered read and write paths (filemap_read, generic_perform_write).
 import type { Inode } from "../fs/inode.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { iov_iter } from "../lib/iov_iter/iov_iter.js";
 import { copy_page_from_iter_atomic, copy_page_to_iter } from "../lib/iov_iter/copy.js";
 import { xa_is_value, xa_load, xa_store } from "../lib/xarray.js";
 import type { World } from "../world.js";
-import { folio_mark_dirty, folio_test } from "./folio.js";
-import { alloc_pages, PG_lru, PG_uptodate, PG_writeback } from "./mem_map.js";
+import { BUG } from "../include/bug.js";
+import { EAGAIN, ENOENT } from "../include/errno.js";
+import { folio_get, folio_mark_dirty, folio_test } from "./folio.js";
+import { alloc_pages, PG_locked, PG_lru, PG_uptodate, PG_writeback } from "./mem_map.js";
 
 /**
  * filemap_get_folio(), with FGP_CREAT when create: the folio caching page `index` of the file,
@@ -24,6 +26,56 @@ export function filemap_get_folio(w: World, inode: Inode, index: number, create 
   const on_disk = inode.disk.get(index);
   if (on_disk) w.mem.data.write(folio).set(on_disk);
   xa_store(inode.i_pages, index, { folio, order: 0 });
+  return folio;
+}
+
+// include/linux/pagemap.h fgf_t flags of __filemap_get_folio() (the kernel's values).
+export const FGP_LOCK = 1 << 1;
+export const FGP_CREAT = 1 << 2;
+
+/** folio_test_locked() (include/linux/page-flags.h): PG_locked, the folio lock. */
+export const folio_test_locked = (w: World, folio: number): boolean => folio_test(w, folio, PG_locked);
+
+/** folio_trylock() (include/linux/pagemap.h): take the folio lock if nobody holds it. */
+export function folio_trylock(w: World, folio: number): boolean {
+  if (folio_test_locked(w, folio)) return false;
+  w.mem.flags[folio] |= PG_locked;
+  return true;
+}
+
+/** folio_unlock() (mm/filemap.c): VM_BUG_ON_FOLIO(!folio_test_locked(folio)), then wake the waiters. */
+export function folio_unlock(w: World, folio: number): void {
+  if (!folio_test_locked(w, folio)) {
+    BUG(w, "folio_unlock", "VM_BUG_ON_FOLIO: unlock of a folio that is not locked");
+    return;
+  }
+  w.mem.flags[folio] &= ~PG_locked;
+}
+
+/**
+ * __filemap_get_folio() (mm/filemap.c): the cached folio at index with a reference for the
+ * caller, locked with FGP_LOCK; with FGP_CREAT an absent one is allocated, added to the page
+ * cache and returned without reading anything (not uptodate: the caller fills it). -ENOENT if
+ * absent without FGP_CREAT. FGP_LOCK on a folio someone else holds locked would sleep in
+ * folio_lock(); the simulation cannot sleep and answers -EAGAIN, for the caller to retry once the
+ * holder has unlocked it.
+ */
+export function __filemap_get_folio(w: World, inode: Inode, index: number, fgp_flags: number): number {
+  const e = xa_load(inode.i_pages, index);
+  let folio: number;
+  if (e && !xa_is_value(e)) {
+    folio = e.folio;
+    if ((fgp_flags & FGP_LOCK) && folio_test_locked(w, folio)) return -EAGAIN;
+    folio_get(w, folio);
+  } else {
+    if (!(fgp_flags & FGP_CREAT)) return -ENOENT;
+    folio = alloc_pages(w.mem, 0, PG_lru); // filemap_alloc_folio(): the page cache's reference
+    w.mem.mapping[folio] = inode.ino;
+    w.mem.index[folio] = index;
+    xa_store(inode.i_pages, index, { folio, order: 0 }); // filemap_add_folio()
+    folio_get(w, folio); // the caller's reference
+  }
+  if (fgp_flags & FGP_LOCK) w.mem.flags[folio] |= PG_locked;
   return folio;
 }
 

@@ -5,7 +5,7 @@ import { EAGAIN, EBUSY } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import { xa_erase, xa_is_value, xas_for_each } from "../lib/xarray.js";
 import { folio_put, folio_test } from "./folio.js";
-import { PG_dirty, PG_writeback } from "./mem_map.js";
+import { PG_dirty, PG_locked, PG_writeback } from "./mem_map.js";
 import { zap_pte } from "./memory.js";
 import { folio_end_writeback, folio_start_writeback } from "./page_writeback.js";
 import { rmap_walk } from "./rmap.js";
@@ -47,6 +47,13 @@ export function filemap_write_and_wait_range(w: World, inode: Inode, lstart: num
 export function invalidate_inode_pages2_range(w: World, inode: Inode, start: number, end: number): number {
   let ret = 0;
   for (const folio of cached_folios(inode, start, end)) {
+    // folio_lock() sleeps while another task holds the folio locked; the simulation cannot
+    // sleep, so the folio stays and the caller sees -EAGAIN (callers that can wait check
+    // folio_test_locked() first, as the scenario engine does).
+    if (folio_test(w, folio, PG_locked)) {
+      ret = -EAGAIN;
+      continue;
+    }
     if (folio_test(w, folio, PG_writeback)) folio_end_writeback(w, folio); // folio_wait_writeback()
     for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * PAGE_SIZE); // unmap_mapping_folio()
     // folio_launder(): ext4 has no ->launder_folio, so a dirty folio fails invalidation.

@@ -249,3 +249,26 @@ export function get_user_pages(w: World, start: number, nr_pages: number, gup_fl
 export function unpin_user_folio(w: World, folio: number, npages: number): void {
   gup_put_folio(w, folio, npages, FOLL_PIN);
 }
+
+/**
+ * folio_add_pin(): one more pin on a folio the caller already holds pinned (fs/direct-io.c puts
+ * one extracted page into several bios this way). It came with the zero-page rule of
+ * c8070b787519 (same series, v6.5) and always leaves the zero page alone, whatever
+ * zero_page_pin_noop says of try_grab_folio() and gup_put_folio().
+ * [obs] Unlike try_grab_folio() it does not count NR_FOLL_PIN_ACQUIRED, while the unpin that
+ * drops it counts NR_FOLL_PIN_RELEASED; the simulation tallies these pins in vmstat.foll_pin_added
+ * so that the ledger of pins taken and released still closes.
+ */
+export function folio_add_pin(w: World, folio: number): void {
+  if (is_zero_folio(folio)) return;
+  if (folio_has_pincount(w, folio)) {
+    if (w.mem.pincount[folio] < 1) WARN_ON_ONCE(w, "folio_add_pin", "folio->_pincount < 1 (adding a pin to a folio nobody pinned)");
+    folio_ref_add(w, folio, 1);
+    w.mem.pincount[folio] += 1;
+  } else {
+    if (w.mem.refcount[folio] < GUP_PIN_COUNTING_BIAS)
+      WARN_ON_ONCE(w, "folio_add_pin", `folio_ref_count ${w.mem.refcount[folio]} < GUP_PIN_COUNTING_BIAS (adding a pin to a folio nobody pinned)`);
+    folio_ref_add(w, folio, GUP_PIN_COUNTING_BIAS);
+  }
+  w.vmstat.foll_pin_added = (w.vmstat.foll_pin_added ?? 0) + 1;
+}

@@ -17,72 +17,84 @@ export const PG_reserved = 1 << 8;
 export const PG_head = 1 << 9;
 export const PG_uptodate = 1 << 10;
 
+/** Bytes per frame across MemMap's arrays: eight 4-byte fields and the order byte. */
+const FRAME_BYTES = 33;
+
 /** ZERO_PAGE(0): frame 0 is the shared zero page, allocated at boot and never freed. */
 export const ZERO_PFN = 0;
 
-/** Every frame's struct page, as parallel typed arrays so a world clone is a few memcpys. */
+/**
+ * Every frame's struct page, as parallel typed arrays so a world clone is a few memcpys. The
+ * arrays are views of one ArrayBuffer (4-byte fields first, then order), so that a clone copies
+ * and allocates one buffer, not nine: clones are what the explorer makes most of.
+ */
 export class MemMap {
   /** page->_refcount (meaningful on a folio's head page). */
-  refcount = new Int32Array(0);
+  refcount!: Int32Array;
   /** folio->_pincount (head page of a large folio). */
-  pincount = new Int32Array(0);
+  pincount!: Int32Array;
   /** Number of page-table entries mapping this page. */
-  mapcount = new Int32Array(0);
-  flags = new Uint32Array(0);
+  mapcount!: Int32Array;
+  flags!: Uint32Array;
   /** compound_head(): the head frame of the folio holding this frame; -1 while the frame is free. */
-  head = new Int32Array(0);
-  /** folio_order() of the folio whose head this is. */
-  order = new Uint8Array(0);
+  head!: Int32Array;
   /** Incremented each time the frame is freed, so a stale page pointer can be told apart. */
-  gen = new Uint32Array(0);
+  gen!: Uint32Array;
   /** folio->mapping for page-cache folios: the inode number; -1 otherwise (anon: PG_anon). */
-  mapping = new Int32Array(0);
+  mapping!: Int32Array;
   /** folio->index: page offset in the file (page cache) or the swap slot (swap cache). */
-  index = new Int32Array(0);
-  data = PageData.empty();
+  index!: Int32Array;
+  /** folio_order() of the folio whose head this is. */
+  order!: Uint8Array;
+  data: PageData;
+
+  private constructor(buf: ArrayBuffer, frames: number, data: PageData) {
+    this.data = data;
+    this.view(buf, frames);
+  }
 
   get nr_frames(): number {
     return this.head.length;
   }
 
   clone(): MemMap {
-    const m = new MemMap();
-    m.refcount = this.refcount.slice();
-    m.pincount = this.pincount.slice();
-    m.mapcount = this.mapcount.slice();
-    m.flags = this.flags.slice();
-    m.head = this.head.slice();
-    m.order = this.order.slice();
-    m.gen = this.gen.slice();
-    m.mapping = this.mapping.slice();
-    m.index = this.index.slice();
-    m.data = this.data.clone();
-    return m;
+    return new MemMap((this.head.buffer as ArrayBuffer).slice(0), this.nr_frames, this.data.clone());
+  }
+
+  /** Point the arrays into buf, which holds `frames` frames. */
+  private view(buf: ArrayBuffer, n: number): void {
+    this.refcount = new Int32Array(buf, 0, n);
+    this.pincount = new Int32Array(buf, 4 * n, n);
+    this.mapcount = new Int32Array(buf, 8 * n, n);
+    this.flags = new Uint32Array(buf, 12 * n, n);
+    this.head = new Int32Array(buf, 16 * n, n);
+    this.gen = new Uint32Array(buf, 20 * n, n);
+    this.mapping = new Int32Array(buf, 24 * n, n);
+    this.index = new Int32Array(buf, 28 * n, n);
+    this.order = new Uint8Array(buf, 32 * n, n);
   }
 
   grow(frames: number): void {
     const n = this.nr_frames;
     if (frames <= n) return;
     const size = Math.max(frames, n * 2, 64);
-    const widen = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, fill: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.refcount = widen(this.refcount, 0);
-    this.pincount = widen(this.pincount, 0);
-    this.mapcount = widen(this.mapcount, 0);
-    this.flags = widen(this.flags, 0);
-    this.head = widen(this.head, -1);
-    this.order = widen(this.order, 0);
-    this.gen = widen(this.gen, 0);
-    this.mapping = widen(this.mapping, -1);
-    this.index = widen(this.index, 0);
+    const old = { ...this };
+    this.view(new ArrayBuffer(size * FRAME_BYTES), size);
+    this.head.fill(-1);
+    this.mapping.fill(-1);
+    this.refcount.set(old.refcount);
+    this.pincount.set(old.pincount);
+    this.mapcount.set(old.mapcount);
+    this.flags.set(old.flags);
+    this.head.set(old.head);
+    this.gen.set(old.gen);
+    this.mapping.set(old.mapping);
+    this.index.set(old.index);
+    this.order.set(old.order);
   }
 
   static boot(): MemMap {
-    const m = new MemMap();
+    const m = new MemMap(new ArrayBuffer(0), 0, PageData.empty());
     m.grow(64);
     m.head[ZERO_PFN] = ZERO_PFN;
     m.flags[ZERO_PFN] = PG_reserved;

@@ -7,12 +7,12 @@ import type { World } from "../world.js";
 import { mapping_needs_dirty_tracking } from "../fs/inode.js";
 import { filemap_get_folio } from "./filemap.js";
 import { folio_mark_dirty, folio_nr_pages, folio_ref_count, folio_test, page_folio } from "./folio.js";
-import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, PG_swapcache, ZERO_PFN } from "./mem_map.js";
+import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import { find_vma, linear_page_index, VM_SHARED, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { page_add_rmap, page_remove_rmap } from "./rmap.js";
 import type { SwapPte } from "./swapfile.js";
-import { folio_free_swap, free_swap_and_cache, free_swap_cache, swap_free } from "./swapfile.js";
+import { delete_from_swap_cache, folio_free_swap, free_swap_and_cache, free_swap_cache, swap_free } from "./swapfile.js";
 
 export const FAULT_FLAG_WRITE = 1 << 0;
 export const FAULT_FLAG_UNSHARE = 1 << 10;
@@ -97,13 +97,29 @@ function wp_can_reuse_anon_folio(w: World, mm: Mm, folio: number): boolean {
 }
 
 /**
+ * reuse_swap_page() (mm/swapfile.c, before 09854ba94c6a): count the page's mappings plus the swap
+ * PTEs still naming its slot, and reuse when that is at most one, first taking a sole user's
+ * page out of the swap cache (dirty, since the slot no longer holds its data). References that
+ * are neither, such as a GUP reference or a pipe buffer, do not count: "COW can break either way".
+ */
+function reuse_swap_page(w: World, page: number, folio: number): boolean {
+  const swapcache = folio_test(w, folio, PG_swapcache);
+  const count = w.mem.mapcount[page] + (swapcache ? (w.swap.slots.get(w.mem.index[folio])?.count ?? 0) : 0);
+  if (count === 1 && swapcache && !folio_test(w, folio, PG_writeback)) {
+    delete_from_swap_cache(w, folio);
+    folio_mark_dirty(w, folio);
+  }
+  return count <= 1;
+}
+
+/**
  * Whether a write fault may reuse an anonymous page in place, by era (eras.ts): before v5.9 when
- * it is mapped once, whatever other references exist (reuse_swap_page(): "COW can break either
- * way"); v5.9-5.18 only as the sole reference, so even a pinned page is copied away from its pin;
- * since v6.0 also whenever it is PageAnonExclusive.
+ * it is mapped (or swapped) once, whatever other references exist (reuse_swap_page(): "COW can
+ * break either way"); v5.9-5.18 only as the sole reference, so even a pinned page is copied away
+ * from its pin; since v6.0 also whenever it is PageAnonExclusive.
  */
 function can_reuse_anon(w: World, mm: Mm, page: number, folio: number): boolean {
-  if (w.config.cow_reuse === "mapcount") return w.mem.mapcount[page] === 1;
+  if (w.config.cow_reuse === "mapcount") return reuse_swap_page(w, page, folio);
   if (w.config.anon_exclusive && w.mem.flags[page] & PG_anon_exclusive) return true;
   return wp_can_reuse_anon_folio(w, mm, folio);
 }

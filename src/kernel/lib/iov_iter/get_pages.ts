@@ -169,7 +169,8 @@ function __iov_iter_get_pages_alloc(w: World, i: iov_iter, pages0: number[] | nu
     for (let k = 0; k < count; k++) {
       pages[k] = page + k;
       // Since "lib/iov_iter: fix to increase non slab folio refcount" (2025): page k's own folio.
-      const folio = page_folio(w, page + k);
+      // The bug switch (H5 d) restores b9c0e49abfca's loop, which looked up the first page's folio.
+      const folio = page_folio(w, w.config.bvec_get_pages_first_folio ? page : page + k);
       if (!folio_test_slab(w, folio)) folio_get(w, folio);
     }
     maxsize = Math.min(maxsize, count * PAGE_SIZE - start);

@@ -1,0 +1,83 @@
+// Part (c): distinct states per second and bytes per visited state on the default check
+// configuration (`npm run check`: every target, depth 5, the default catalog bounds), through
+// the very function the command runs; and the same targets under the reference engine (string
+// keys in a Map, one object per state: the explorer before issue 7), for comparison.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { default_catalog_bounds } from "../src/check/catalog.js";
+import { explore_reference } from "../src/check/explore_reference.js";
+import { all_targets } from "../src/check/targets.js";
+import { DEFAULT_DEPTH, exhaustive_check } from "../src/cli/check.js";
+import { config_for } from "../src/kernel/index.js";
+
+export interface CheckMeasure {
+  states: number;
+  transitions: number;
+  seconds: number;
+  states_per_second: number;
+  bytes_per_state: number;
+}
+
+export interface DefaultCheck {
+  /** The first run in this process (as `npm run check` runs), then a second, warm one. */
+  cold: CheckMeasure;
+  warm: CheckMeasure;
+  /** The reference engine on the same targets; its bytes are measured on the heap (after a GC). */
+  reference: CheckMeasure;
+  targets: { id: string; states: number; transitions: number }[];
+}
+
+function measure(): CheckMeasure & { targets: DefaultCheck["targets"] } {
+  const r = exhaustive_check(config_for()!, DEFAULT_DEPTH, default_catalog_bounds);
+  if (r.story) throw new Error(`the default check found a violation: ${r.story.violation?.property}`);
+  const states = r.runs.reduce((n, x) => n + x.states, 0);
+  const transitions = r.runs.reduce((n, x) => n + x.transitions, 0);
+  return {
+    states, transitions, seconds: r.seconds, states_per_second: states / r.seconds, bytes_per_state: r.bytes / states,
+    targets: r.runs.map((x) => ({ id: x.id, states: x.states, transitions: x.transitions })),
+  };
+}
+
+/** What `pincheck check` does per target (counting guarded situations in check()), on the reference engine. */
+function measure_reference(): CheckMeasure {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const guarded = new Map<string, number>();
+  let states = 0, transitions = 0, bytes = 0, seconds = 0;
+  for (const t of all_targets(config_for()!, default_catalog_bounds)) {
+    const model = {
+      ...t.model,
+      check(s: unknown) {
+        for (const id of t.guarded(s)) guarded.set(id, (guarded.get(id) ?? 0) + 1);
+        return t.model.check(s);
+      },
+    };
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    let measuring = 0;
+    const t0 = performance.now();
+    // On return the visited set is still alive and the expanded states are not: its heap is the Map and the nodes.
+    const r = explore_reference(model, t.depth_bounded ? DEFAULT_DEPTH : 64, undefined, () => {
+      const m0 = performance.now();
+      gc();
+      bytes += Math.max(0, process.memoryUsage().heapUsed - heap0);
+      measuring += performance.now() - m0;
+    });
+    seconds += (performance.now() - t0 - measuring) / 1000;
+    states += r.states;
+    transitions += r.transitions;
+  }
+  return { states, transitions, seconds, states_per_second: states / seconds, bytes_per_state: bytes / states };
+}
+
+export function default_check_bench(log: (line: string) => void): DefaultCheck {
+  const { targets, ...cold } = measure();
+  log(`  cold: ${cold.states} states in ${cold.seconds.toFixed(2)} s (${cold.states_per_second.toFixed(0)} states/s), ${cold.bytes_per_state.toFixed(1)} bytes/state`);
+  const { targets: _, ...warm } = measure();
+  log(`  warm: ${warm.states} states in ${warm.seconds.toFixed(2)} s (${warm.states_per_second.toFixed(0)} states/s)`);
+  const reference = measure_reference();
+  log(`  reference engine: ${reference.states} states in ${reference.seconds.toFixed(2)} s (${reference.states_per_second.toFixed(0)} states/s), ${reference.bytes_per_state.toFixed(0)} bytes/state on the heap`);
+  if (reference.states !== warm.states || reference.transitions !== warm.transitions)
+    throw new Error(`engines disagree on the default check: ${warm.states}/${warm.transitions} vs reference ${reference.states}/${reference.transitions}`);
+  return { cold, warm, reference, targets };
+}

@@ -1,0 +1,66 @@
+// The report's counterexamples: one per bug switch, found by the same exhaustive check as
+// `pincheck check --bug ID`, or read from ITF files written by check/fuzz --trace-out; and each
+// page's counts and flags at every step of one, for the stepper.
+import { basename } from "node:path";
+import { default_catalog_bounds } from "../check/catalog.js";
+import { all_targets } from "../check/targets.js";
+import type { PageView, Story } from "../check/trace.js";
+import { replay_story } from "../check/trace.js";
+import { DEFAULT_DEPTH, exhaustive_check } from "../cli/check.js";
+import { UsageError } from "../cli/args.js";
+import { read_trace } from "../cli/replay.js";
+import { BUGS, config_for } from "../kernel/index.js";
+import type { TraceView } from "./data.js";
+
+/** The check of `pincheck check --bug ID --era ERA` at its default depth and bounds. */
+export function bug_trace(bug: string, era: string): TraceView {
+  const b = BUGS.find((x) => x.id === bug);
+  const config = config_for(bug, era);
+  if (!b || !config) throw new Error(`internal: unknown bug '${bug}' or era '${era}'`);
+  const run = exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds);
+  return {
+    id: `bug:${bug}`, label: `${bug} (era ${era})`, source: "check", era, bug, expected: b.breaks,
+    story: run.story, states: run.runs.reduce((a, r) => a + r.states, 0),
+  };
+}
+
+/** An ITF trace file, re-executed under the era, bug and bounds it records (as pincheck replay does). */
+export function file_trace(file: string, index: number): TraceView {
+  const t = read_trace(file);
+  const config = config_for(t.bug ?? undefined, t.era)!;
+  const target = all_targets(config, t.bounds).find((x) => x.id === t.target);
+  if (!target) throw new UsageError(`${file}: unknown target '${t.target}'`);
+  const story = replay_story(target, t.initial, t.actions);
+  if (typeof story === "string") throw new UsageError(`${file}: ${story}`);
+  return {
+    id: `file:${index}:${basename(file)}`, label: `${basename(file)} (era ${t.era}${t.bug ? `, bug ${t.bug}` : ""})`,
+    source: "file", era: t.era, bug: t.bug, expected: t.property, story, states: null,
+  };
+}
+
+export interface PageTimeline {
+  pfn: number;
+  /** The page at step 0 (initial state) .. step n; null while free. */
+  states: (PageView | null)[];
+  /** The steps (1..n) that changed it. */
+  changed: number[];
+}
+
+/**
+ * Every page the story touched, with its view after each step. A story records only the pages a
+ * step changed, so a page's initial view is the "before" of its first change.
+ */
+export function page_timeline(story: Story): PageTimeline[] {
+  const pfns = [...new Set(story.steps.flatMap((s) => Object.keys(s.pages).map(Number)))].sort((a, b) => a - b);
+  return pfns.map((pfn) => {
+    const first = story.steps.find((s) => pfn in s.pages)!;
+    const states: (PageView | null)[] = [first.pages[pfn][0]];
+    const changed: number[] = [];
+    for (const s of story.steps) {
+      const c = s.pages[pfn];
+      if (c) changed.push(s.step);
+      states.push(c ? c[1] : states[states.length - 1]);
+    }
+    return { pfn, states, changed };
+  });
+}
