@@ -1,14 +1,13 @@
 // Part (d): time to the first counterexample for every historical bug switch, as `pincheck
 // check --bug ID` finds it (every target in turn until one breaks; the time includes the
 // targets explored before it) and as `pincheck fuzz --bug ID` does (each target in turn with the
-// default budget; time to the first failing run, and with fast-check's shrinking). `pincheck
-// fuzz` has no iterator-layer target, so after its targets the random search also runs the
-// same fuzz() from each iov_iter initial state in turn (what fuzzing that layer would do).
+// default budget; time to the first failing run, and with fast-check's shrinking), in fuzz's
+// order: the scenarios, the iterator layer from each initial state, then the catalog.
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target } from "../src/check/fuzz.js";
+import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz } from "../src/check/fuzz.js";
 import type { Target } from "../src/check/targets.js";
-import { all_targets, iter_target, scenario_files } from "../src/check/targets.js";
+import { all_targets, catalog_target, iter_fuzz_targets, scenario_targets } from "../src/check/targets.js";
 import { DEFAULT_DEPTH, exhaustive_check } from "../src/cli/check.js";
 import { BUGS, config_for } from "../src/kernel/index.js";
 
@@ -59,16 +58,13 @@ function random(bug: string): BugHunt["random"] {
   const t0 = performance.now();
   let runs = 0;
   let failed_at = 0;
-  const iter = iter_target(config);
-  const per_iterator: Target[] = iter.model.initial().map((s) => ({
-    ...iter, id: `iov_iter ${iter.initial_name(s)}`, model: { ...iter.model, initial: () => [s] },
-  }));
-  const targets: Target[] = [
-    ...["catalog", ...scenario_files().map((c) => c.lit.id)].map((id) => fuzz_target(id, config, default_fuzz_bounds)!),
-    ...per_iterator,
+  // What `pincheck fuzz` runs without --target, by its ids (fuzz_target_ids's order).
+  const targets: [string, Target][] = [
+    ...scenario_targets(config).map((t): [string, Target] => [t.id, t]),
+    ...iter_fuzz_targets(config).map((x): [string, Target] => [x.id, x.target]),
+    ["catalog", catalog_target(config, default_fuzz_bounds)],
   ];
-  for (const t of targets) {
-    const id = t.id;
+  for (const [id, t] of targets) {
     const r = fuzz(t, { runs: DEFAULT_RUNS, steps: DEFAULT_STEPS, seed: DEFAULT_SEED, on_run: () => (failed_at = performance.now()) });
     runs += r.runs;
     if (r.violation)

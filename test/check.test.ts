@@ -84,14 +84,32 @@ describe("pincheck CLI", () => {
     expect(r.property).toBeNull();
     expect(r.states).toBeGreaterThan(0);
     expect(r.max_depth).toBe(3);
-    expect(r.targets[0]).toMatchObject({ id: "iov_iter", depth: 3 });
+    expect(r.targets.find((t: { id: string }) => t.id === "iov_iter")).toMatchObject({ depth: 3 });
     expect(r.coverage.vacuous).toEqual([]);
-    // The iterator layer, the catalog, then every scenario file (scenarios/ID.json) in name order.
-    expect(r.targets.map((t: { id: string }) => t.id)).toEqual(["iov_iter", "catalog", ...catalog_files().map((f) => basename(f, ".json"))]);
+    // Cheapest first: every scenario file (scenarios/ID.json) in name order, the iterator layer, the catalog.
+    expect(r.targets.map((t: { id: string }) => t.id)).toEqual([...catalog_files().map((f) => basename(f, ".json")), "iov_iter", "catalog"]);
     expect(r.targets.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining([
       "dio-read-vs-fork", "dio-read-vs-writeback", "iouring-fixed-vs-fork", "vmsplice-vs-cow", "afs-dir-read-vs-invalidate", "ro-pin-shared-page",
     ]));
     expect(r.bounds).toEqual({ processes: 2, pages: 1, in_flight: 1, fixed: 1 });
+  });
+
+  it("--target explores one target: the catalog finds H1 by itself, and without --target the scenario written for it reports it first", () => {
+    const run = (args: string[]) => {
+      try {
+        execFileSync("npx", ["tsx", "src/cli/main.ts", "check", "--bug", "dio-read-vs-fork", "--json", ...args], { encoding: "utf8" });
+        throw new Error("expected exit 1");
+      } catch (e) {
+        const x = e as { status: number; stdout: string };
+        expect(x.status).toBe(1);
+        return JSON.parse(x.stdout);
+      }
+    };
+    const only = run(["--target", "catalog"]);
+    expect(only.targets.map((t: { id: string }) => t.id)).toEqual(["catalog"]);
+    expect([only.trace.target, only.property, only.trace.steps.length]).toEqual(["catalog", "no-cow-while-pinned", 5]);
+    const all = run([]);
+    expect([all.trace.target, all.property, all.trace.steps.length]).toEqual(["dio-read-vs-fork", "no-cow-while-pinned", 5]);
   });
 
   it.each([
@@ -99,6 +117,7 @@ describe("pincheck CLI", () => {
     [["check", "--depth", "13"], /--depth must be an integer from 0 to 12/],
     [["check", "--depth"], /--depth needs a value/],
     [["check", "--frob"], /unknown option '--frob'/],
+    [["check", "--target", "nope"], /--target must be one of .*iov_iter, catalog, got 'nope'/],
     [["check", "extra"], /unexpected argument 'extra'/],
     [["frob"], /unknown command 'frob'/],
     [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, dma-no-redirty, .*, got 'nope'/],

@@ -1,7 +1,8 @@
-// pincheck fuzz: seeded random runs over the catalog find every bug switch and old era the
-// explorer finds, with a shrunk trace at most two steps longer than the explorer's shortest; runs are reproducible
-// from a seed and from fast-check's replay path; the current kernel survives a default run;
-// the CLI reports bad input in one line and exports counterexamples as regression tests.
+// pincheck fuzz: seeded random runs over the scenarios, the iterator layer (one target per
+// initial state) and the catalog find every bug switch and old era the explorer finds, with a
+// shrunk trace at most two steps longer than the explorer's shortest; runs are reproducible from
+// a seed and from fast-check's replay path; the current kernel survives a default run; the CLI
+// reports bad input in one line and exports counterexamples as regression tests.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,8 +11,10 @@ import { describe, expect, it } from "vitest";
 import { describe_catalog_action } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
 import type { FuzzReport } from "../src/check/fuzz.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, replay_enabled } from "../src/check/fuzz.js";
-import { catalog_target } from "../src/check/targets.js";
+import {
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, fuzz_target_ids, replay_enabled,
+} from "../src/check/fuzz.js";
+import { all_targets, catalog_target, iter_fuzz_targets, scenario_files } from "../src/check/targets.js";
 import { replay_story } from "../src/check/trace.js";
 import { UsageError } from "../src/cli/args.js";
 import { run_fuzz } from "../src/cli/fuzz.js";
@@ -41,7 +44,8 @@ const bad_inputs: [string[], RegExp][] = [
   [["--steps", "x"], /^pincheck: --steps must be an integer from 1 to 200, got 'x'$/],
   [["--era", "2.6"], /^pincheck: --era must be one of pre-pin, 5\.9-5\.18, 6\.0-6\.4, current, got '2\.6'$/],
   [["--bug", "nope"], /^pincheck: --bug must be one of dio-read-vs-fork, dma-no-redirty, .*, got 'nope'$/],
-  [["--target", "iov_iter"], /^pincheck: --target must be one of catalog, (.+, )?dio-read-vs-fork, (.+, )?vmsplice-vs-cow(, .+)?, got 'iov_iter'$/],
+  // Cheapest first: the scenarios, one iov_iter target per initial state, the catalog.
+  [["--target", "iov_iter"], /^pincheck: --target must be one of (.+, )?dio-read-vs-fork, (.+, )?vmsplice-vs-cow, iov_iter:ubuf-dest, (.+, )?iov_iter:kvec-dest, (.+, )?iov_iter:ubuf-source-page-1-unmapped, catalog, got 'iov_iter'$/],
   [["--replay", "42"], /^pincheck: --replay must be SEED:PATH .*got '42'$/],
   [["--replay", "42:3:999"], /^pincheck: --replay 42:3:999: the path leads to no run/],
   [["--seed", "7", "--replay", "42:1"], /^pincheck: --replay carries its own seed \(42\); it conflicts with --seed 7$/],
@@ -52,14 +56,22 @@ const bad_inputs: [string[], RegExp][] = [
 const bad_runs = [0, 6].map((k) => cli("fuzz", ...bad_inputs[k][0]));
 const trace_file = join(dir, "h1.json");
 const export_file = join(dir, "h1.test.ts");
-const found = cli("fuzz", "--bug", "dio-read-vs-fork", "--json", "--trace-out", trace_file, "--export", export_file);
+// The catalog's H1 (without --target the dio-read-vs-fork scenario, which runs first, finds it).
+const found = cli("fuzz", "--target", "catalog", "--bug", "dio-read-vs-fork", "--json", "--trace-out", trace_file, "--export", export_file);
 
-/**
- * Bug switches that live in the iterator layer: the fuzzer drives the catalog and the scenarios,
- * not the iov_iter target (which has many initial states), so check finds these
- * (test/iter_bugs.test.ts).
- */
-const iterator_layer_bugs = ["put-page-on-pins", "bvec-get-pages-first-folio", "kvec-refs"];
+/** Bug switches that live in the iterator layer, with the initial state whose target breaks. */
+const iterator_bugs: Record<string, string> = {
+  "put-page-on-pins": "iov_iter:ubuf-source-page-1-unmapped",
+  "bvec-get-pages-first-folio": "iov_iter:bvec-dest",
+  "kvec-refs": "iov_iter:kvec-dest",
+};
+// Each through the whole command, every target in turn (200 runs each keeps it short; the
+// iterator targets fail within their first runs).
+const iter_found = Object.keys(iterator_bugs).map((bug) => {
+  const trace = join(dir, `${bug}.json`);
+  const test = join(dir, `${bug}.test.ts`);
+  return { bug, trace, test, run: cli("fuzz", "--bug", bug, "--runs", "200", "--json", "--trace-out", trace, "--export", test) };
+});
 
 /** Bug switches whose property only a scenario file reaches: the catalog maps no files, reads no directories. */
 const scenario_bugs: Record<string, string> = {
@@ -71,11 +83,11 @@ const scenario_bugs: Record<string, string> = {
 
 /** Each bug switch and old era, with the target that can break its property. */
 const cases = [
-  ...BUGS.filter((b) => !iterator_layer_bugs.includes(b.id)).map((b) => ({
+  ...BUGS.map((b) => ({
     name: `bug ${b.id}`, bug: b.id as string | undefined, era: "current", property: b.breaks,
     // The catalog maps no files, so no-writeback-while-pinned cannot arise there: dma-no-redirty is
     // fuzzed over the scenario that maps a shared file page and syncs it.
-    target: scenario_bugs[b.id] ?? (b.breaks === "no-writeback-while-pinned" ? "dio-read-vs-writeback" : "catalog"),
+    target: iterator_bugs[b.id] ?? scenario_bugs[b.id] ?? (b.breaks === "no-writeback-while-pinned" ? "dio-read-vs-writeback" : "catalog"),
   })),
   { name: "era pre-pin", bug: undefined, era: "pre-pin", property: "model-conformance", target: "catalog" },
   { name: "era 5.9-5.18", bug: undefined, era: "5.9-5.18", property: "no-cow-while-pinned", target: "catalog" },
@@ -142,6 +154,22 @@ describe("determinism and replay", () => {
 });
 
 describe("the current kernel", () => {
+  it("survives a default run from every iov_iter initial state, every kind of iterator action taken", () => {
+    const ops = new Set<string>();
+    let held = 0;
+    for (const { id, name, target } of iter_fuzz_targets(config_for()!)) {
+      const r = fuzz(target, defaults);
+      expect(r.result, id).toBe("ok");
+      expect(r.runs).toBe(DEFAULT_RUNS);
+      expect(target.initial_name(target.model.initial()[0])).toBe(name);
+      for (const op of Object.keys(r.stats.ops)) ops.add(op);
+      held += r.stats.guarded_runs["release-matches-acquire"];
+    }
+    expect([...ops].sort()).toEqual(["advance", "copy", "extract", "extract_to_sg", "get_pages", "release", "revert"]);
+    // Pins and references were held (not vacuous), though not from every state: a KVEC destination holds nothing.
+    expect(held).toBeGreaterThan(DEFAULT_RUNS);
+  });
+
   it("survives a default run, and the statistics say what the runs exercised", () => {
     const r = fuzz(fuzz_target("catalog", config_for()!, default_fuzz_bounds)!, defaults);
     expect(r.result).toBe("ok");
@@ -202,6 +230,45 @@ describe("pincheck fuzz (CLI)", () => {
     const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith("import ")).join("\n");
     const committed = readFileSync(new URL("regressions/dio-read-vs-fork-seed42.test.ts", import.meta.url), "utf8");
     expect(strip(readFileSync(export_file, "utf8"))).toBe(strip(committed));
+  });
+
+  it.each(Object.keys(iterator_bugs))("--bug %s: every target in turn, found in its iov_iter target; the trace replays, --replay and the export reproduce it", async (bug) => {
+    const x = iter_found.find((y) => y.bug === bug)!;
+    const r = await x.run;
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    const property = BUGS.find((b) => b.id === bug)!.breaks;
+    expect(out).toMatchObject({ result: "violation", property, target: iterator_bugs[bug], bug });
+    // Every scenario ran first (clean: these switches live in the iterator layer), then the iov_iter targets in order.
+    const ids = fuzz_target_ids();
+    expect(out.targets.map((t: { id: string }) => t.id)).toEqual(ids.slice(0, ids.indexOf(iterator_bugs[bug]) + 1));
+    // The trace names the explorer's target and the initial state by name, as check's traces do.
+    const name = iter_fuzz_targets(config_for()!).find((t) => t.id === iterator_bugs[bug])!.name;
+    expect(out.trace).toMatchObject({ target: "iov_iter", initial: name });
+    expect(out.replay).toMatch(new RegExp(`^pincheck fuzz --target ${iterator_bugs[bug]} --bug ${bug} --replay 42:[\\d:]+$`));
+
+    const [again, rep] = await Promise.all([cli(...out.replay.split(" ").slice(1)), cli("replay", x.trace)]);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain(`iov_iter / ${name}:`);
+    for (const s of out.trace.steps) expect(again.stdout).toContain(`${s.step}. ${s.text}`);
+    expect(rep.status).toBe(1);
+    expect(rep.stdout).toContain(`reproduced: ${property}`);
+
+    // The exported test builds the same target by its fuzz id; what it asserts holds.
+    const actions = out.trace.steps.map((s: { action: unknown }) => s.action);
+    expect(readFileSync(x.test, "utf8")).toContain(`fuzz_target(${JSON.stringify(iterator_bugs[bug])}, config_for(bug, era)!, bounds)`);
+    const broken = replay_enabled(fuzz_target(iterator_bugs[bug], config_for(bug)!)!, actions);
+    expect([broken.enabled, broken.story.violation?.property]).toEqual([actions.length, property]);
+    expect(replay_enabled(fuzz_target(iterator_bugs[bug], config_for()!)!, actions).story.violation).toBeNull();
+  });
+
+  it("fuzz's targets are all_targets's, in its order, with the iterator layer split by initial state", () => {
+    const ids = fuzz_target_ids();
+    const iter = iter_fuzz_targets(config_for()!).map((x) => x.id);
+    expect(ids).toEqual([...scenario_files().map((c) => c.lit.id), ...iter, "catalog"]);
+    expect(all_targets(config_for()!).map((t) => t.id)).toEqual([...scenario_files().map((c) => c.lit.id), "iov_iter", "catalog"]);
+    expect(iter).toHaveLength(13);
+    for (const id of ids) expect(id, id).toMatch(/^[a-z0-9:_-]+$/);
   });
 
   it("without --target every target runs in turn: dma-no-redirty is found in the writeback scenario", async () => {

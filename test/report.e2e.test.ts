@@ -3,9 +3,8 @@
 // table render, and Next steps each counterexample to its end: the page table shows, after each
 // step, the counts and flags the embedded story gives for that step, and the violation appears
 // at the last step; Prev walks back to the initial state.
-// The report is built for two bug switches (--bug twice) rather than all of them: one
-// counterexample found in the catalog, one in a scenario, at a third of the build's cost
-// (test/report.test.ts covers the full build). CI installs /usr/bin/chromium (.ci/run); without
+// The report is built for two bug switches (--bug twice) rather than all of them, two
+// counterexamples of different properties (test/report.test.ts covers the full build). CI installs /usr/bin/chromium (.ci/run); without
 // it this file fails under CI and is skipped elsewhere.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

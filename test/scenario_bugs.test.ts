@@ -26,8 +26,8 @@ const bug = (id: string) => BUGS.find((b) => b.id === id)!;
 
 describe("pincheck check --bug: each switch breaks the property its BUGS entry names", () => {
   it.each([
-    ["cow-either-way", "catalog", 5],
-    ["direction-confusion", "catalog", 2],
+    ["cow-either-way", "vmsplice-before-fork", 6],
+    ["direction-confusion", "pipe-read-direction", 2],
     ["zero-page-pin-accounting", "dio-write-zero-page", 2],
     ["longterm-file-write-pins", "iouring-fixed-vs-writeback", 7],
   ] as const)("%s: %s, %i steps", { timeout: 240_000 }, (id, target, steps) => {
@@ -36,6 +36,15 @@ describe("pincheck check --bug: each switch breaks the property its BUGS entry n
     expect(r.story!.violation!.property).toBe(bug(id).breaks);
     expect(r.story!.target).toBe(target);
     expect(r.story!.steps).toHaveLength(steps);
+  });
+
+  // Not only the scenario written for it: the free catalog finds these two by itself.
+  it.each([
+    ["cow-either-way", 5],
+    ["direction-confusion", 2],
+  ] as const)("%s: the catalog alone, %i steps", { timeout: 240_000 }, (id, steps) => {
+    const r = exhaustive_check(config_for(id)!, DEFAULT_DEPTH, default_catalog_bounds, undefined, "catalog");
+    expect([r.story?.target, r.story?.violation?.property, r.story?.steps.length]).toEqual(["catalog", bug(id).breaks, steps]);
   });
 
   it("the current kernel: no violation in any target", { timeout: 240_000 }, () => {

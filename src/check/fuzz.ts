@@ -1,16 +1,18 @@
-// Random model-based runs over a target's own actions (the catalog by default), past the bounds
-// exhaustive exploration can afford. A run is an array of choices: at each step the choice,
-// modulo the number of enabled actions, picks one of them; the run ends when the array does,
-// when nothing is enabled, or at the first violation. Device and workqueue steps are actions
-// like any other, so fast-check also picks the order in which I/O completes. After every step
-// the monitor and the properties are checked exactly as the explorer checks them. fast-check
-// supplies the seeded generation, the shrinking of a failing choice array and the replay path.
+// Random model-based runs over a target's own actions (a scenario's, the iterator layer's from one
+// initial state, or the catalog's), past the bounds exhaustive exploration can afford. A run is
+// an array of choices: at each step the choice, modulo the number of enabled actions, picks one
+// of them; the run ends when the array does, when nothing is enabled, or at the first violation.
+// Device and workqueue steps are actions like any other, so fast-check also picks the order in
+// which I/O completes. After every step the monitor and the properties are checked exactly as
+// the explorer checks them. fast-check supplies the seeded generation, the shrinking of a
+// failing choice array and the replay path.
 import fc from "fast-check";
 import type { KernelConfig } from "../kernel/index.js";
+import { config_for } from "../kernel/index.js";
 import type { CatalogBounds } from "./catalog.js";
 import type { Violation } from "./explore.js";
 import type { Target } from "./targets.js";
-import { catalog_target, scenario_targets } from "./targets.js";
+import { catalog_target, iter_fuzz_targets, scenario_files, scenario_targets } from "./targets.js";
 import type { Story } from "./trace.js";
 import { replay_story } from "./trace.js";
 
@@ -44,7 +46,7 @@ export interface FuzzStats {
   runs: number;
   /** Actions taken over those runs. */
   actions: number;
-  /** Actions taken per kind ("op" of a catalog action, "kind" of a scenario action), most first. */
+  /** Actions taken per kind ("op" of a catalog or iterator action, "kind" of a scenario action), most first. */
   ops: Record<string, number>;
   /** Per property, the runs in which its situation arose. */
   guarded_runs: Record<string, number>;
@@ -71,9 +73,19 @@ export interface FuzzReport {
   stats: FuzzStats;
 }
 
-/** The catalog, or a scenario by id, under a configuration. */
+/**
+ * What fuzz can run, cheapest first as all_targets orders them: each scenario id, then one
+ * "iov_iter:TYPE-DIR" per iterator initial state (a run starts from one state), then "catalog".
+ */
+export function fuzz_target_ids(config: KernelConfig = config_for()!): string[] {
+  return [...scenario_files().map((c) => c.lit.id), ...iter_fuzz_targets(config).map((x) => x.id), "catalog"];
+}
+
+/** The catalog, a scenario or an iov_iter initial state by its fuzz id, under a configuration. */
 export function fuzz_target(id: string, config: KernelConfig, bounds: CatalogBounds = default_fuzz_bounds): Target | undefined {
-  return id === "catalog" ? catalog_target(config, bounds) : scenario_targets(config).find((t) => t.id === id);
+  if (id === "catalog") return catalog_target(config, bounds);
+  if (id.startsWith("iov_iter:")) return iter_fuzz_targets(config).find((x) => x.id === id)?.target;
+  return scenario_targets(config).find((t) => t.id === id);
 }
 
 /** A short name for an action's kind, for the statistics. */

@@ -1,5 +1,5 @@
-// `pincheck check`: exhaustive breadth-first exploration of every target (the iterator layer,
-// then each scenario) under the current kernel or a bug switch.
+// `pincheck check`: exhaustive breadth-first exploration of every target (the scenario files,
+// the iterator layer, the catalog) under the current kernel or a bug switch.
 import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import { default_catalog_bounds } from "../check/catalog.js";
@@ -9,8 +9,8 @@ import { all_targets } from "../check/targets.js";
 import type { Story } from "../check/trace.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
 import type { KernelConfig } from "../kernel/index.js";
-import { bug_ids, era_ids } from "../kernel/index.js";
-import { int_flag, parse_flags } from "./args.js";
+import { bug_ids, config_for, era_ids } from "../kernel/index.js";
+import { int_flag, parse_flags, UsageError } from "./args.js";
 import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
@@ -18,9 +18,12 @@ export const DEFAULT_DEPTH = 5;
 const SCENARIO_STEP_LIMIT = 64;
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]
-                      [--era ERA] [--bug ID] [--json] [--trace-out FILE]
+                      [--era ERA] [--bug ID] [--target ID] [--json] [--trace-out FILE]
 
-Explores, breadth first and exhaustively, checking every property after every step:
+Explores, breadth first and exhaustively, checking every property after every step, cheapest
+target first:
+  - every scenario (scenarios/*.json): all interleavings of its threads with the device and
+    the workqueue;
   - iov_iter: every sequence of up to N iterator operations (advance, revert, copy in the
     iterator's direction, iov_iter_extract_pages, iov_iter_get_pages2 with references,
     extract_iter_to_sg, release) from each iterator type in both directions, and from a user
@@ -28,8 +31,7 @@ Explores, breadth first and exhaustively, checking every property after every st
   - catalog: every sequence of up to N operations of processes on their anonymous buffers
     (write, fork, exit, async O_DIRECT read and write, io_uring fixed buffer register and
     unregister, vmsplice and pipe drain, reclaim) interleaved with the device
-    and the workqueue, within the bounds below;
-  - every scenario: all interleavings of its threads with the device and the workqueue.
+    and the workqueue, within the bounds below.
 The first violation is reported with a shortest trace.
 
   --depth N          steps per path, 0..12 (default ${DEFAULT_DEPTH})
@@ -39,9 +41,13 @@ The first violation is reported with a shortest trace.
   --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${default_catalog_bounds.fixed})
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
+  --target ID        explore only this target: a scenario id, iov_iter or catalog (default: all)
   --json             one JSON object on stdout, no progress
   --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
+
+/** Every target's id, in the order check explores them. */
+const target_ids = (): string[] => all_targets(config_for()!).map((t) => t.id);
 
 export interface TargetRun {
   id: string;
@@ -77,8 +83,10 @@ export interface CheckRun {
 }
 
 /** Explore every target in turn until the first violation, and replay it as a story (also used by pincheck report). */
-export function exhaustive_check(config: KernelConfig, depth: number, bounds: CatalogBounds, progress?: ReturnType<typeof progress_reporter>): CheckRun {
-  const targets = all_targets(config, bounds);
+export function exhaustive_check(
+  config: KernelConfig, depth: number, bounds: CatalogBounds, progress?: ReturnType<typeof progress_reporter>, only?: string,
+): CheckRun {
+  const targets = all_targets(config, bounds).filter((t) => only === undefined || t.id === only);
   const guarded = new Map<string, number>();
   for (const t of targets) for (const p of t.properties) guarded.set(p, 0);
   const runs: TargetRun[] = [];
@@ -107,6 +115,7 @@ export function run_check(argv: string[]): number {
     ...kernel_flag_specs(),
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
+    target: { type: "string", allowed: target_ids().join(", ") },
     ...bounds_flag_specs,
     help: { type: "boolean" },
   });
@@ -121,7 +130,9 @@ export function run_check(argv: string[]): number {
   const progress = progress_reporter(json);
 
   const bounds = bounds_flags(flags, default_catalog_bounds);
-  const { targets, runs, guarded, story, seconds } = exhaustive_check(config, depth, bounds, progress);
+  const only = flags.target as string | undefined;
+  if (only !== undefined && !target_ids().includes(only)) throw new UsageError(`--target must be one of ${target_ids().join(", ")}, got '${only}'`);
+  const { targets, runs, guarded, story, seconds } = exhaustive_check(config, depth, bounds, progress, only);
   clear_progress(progress !== undefined);
 
   if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");

@@ -1,12 +1,15 @@
-// `pincheck fuzz`: seeded random runs over the catalog (or a scenario), with fast-check shrinking
+// `pincheck fuzz`: seeded random runs over the scenarios, the iterator layer (one target per initial
+// state) and the catalog, with fast-check shrinking
 // the first failing run to a short trace that prints, serialises and replays like the explorer's.
 import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import type { FuzzReport } from "../check/fuzz.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, replay_enabled } from "../check/fuzz.js";
+import {
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, fuzz_target_ids, replay_enabled,
+} from "../check/fuzz.js";
 import { regression_test } from "../check/regression.js";
 import type { Target } from "../check/targets.js";
-import { scenario_files } from "../check/targets.js";
+import { all_targets, iter_fuzz_targets, scenario_files } from "../check/targets.js";
 import type { Story } from "../check/trace.js";
 import { replay_story, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
@@ -14,15 +17,41 @@ import { int_flag, parse_flags, UsageError } from "./args.js";
 import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
 
-const target_ids = (): string[] => ["catalog", ...scenario_files().map((c) => c.lit.id)];
+const target_ids = (): string[] => fuzz_target_ids();
 const b = default_fuzz_bounds;
+
+/** Text after an indent (the help's option column), wrapped at spaces to at most 100 columns. */
+function wrap(text: string, indent: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const w of text.split(" ")) {
+    if (line && indent + line.length + 1 + w.length > 100) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  return [...lines, line].join(`\n${" ".repeat(indent)}`);
+}
+
+/** --target's help: the ids by kind, in the order they run without --target. */
+function target_help(): string {
+  const iter = iter_fuzz_targets(config_for()!);
+  const named = (x: { id: string; name: string }) => (x.name.includes(" ") ? `${x.id} for ${x.name}` : x.id);
+  return wrap(
+    "what to run (default: each in turn, in this order, until one fails): a scenario, " +
+      `${scenario_files().map((c) => c.lit.id).join(", ")}; the iterator layer from one initial state, ` +
+      `iov_iter:TYPE-DIR for ITER_TYPE/ITER_DIR, ${iter.map(named).join(", ")}; or catalog`,
+    21,
+  );
+}
 
 export const fuzz_help = `usage: pincheck fuzz [--runs N] [--steps N] [--seed N] [--processes N] [--pages N] [--in-flight N]
                      [--fixed N] [--target ID] [--era ERA] [--bug ID] [--json] [--trace-out FILE]
                      [--replay SEED:PATH] [--export FILE]
 
-Random runs over the same operations as check's catalog (or a scenario's threads), with the
-device and the workqueue as actions too, so runs also pick the order in which I/O completes.
+Random runs over the same operations as check explores (a scenario's threads, the iterator
+operations from one iov_iter initial state, the catalog's), with the device and the workqueue as
+actions too, so runs also pick the order in which I/O completes.
 Every property and the model monitors are checked after every step. The first failing run is
 shrunk by fast-check, then single actions are dropped while it still fails; the trace prints as
 check prints its counterexamples.
@@ -34,7 +63,7 @@ check prints its counterexamples.
   --pages N          pages in each process's buffer, 1..3 (default ${b.pages})
   --in-flight N      direct I/Os in flight at once, 0..2 (default ${b.in_flight})
   --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${b.fixed})
-  --target ID        what to run: ${target_ids().join(", ")} (default: each in turn, until one fails)
+  --target ID        ${target_help()}
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
   --json             one JSON object on stdout, no progress
@@ -183,7 +212,10 @@ export function run_fuzz(argv: string[]): number {
     }));
     return r.violation ? 1 : 0;
   }
-  const shape = !r.violation && done.length > 1 ? `every target; statistics below for the last, ${s.target}` : `${s.target === "catalog" ? `catalog of ${s.bounds.processes} processes, ${s.bounds.pages} page(s), ${s.bounds.in_flight} I/O in flight, ${s.bounds.fixed} fixed buffer(s)` : `scenario ${s.target}`}`;
+  const what_ran = s.target === "catalog"
+    ? `catalog of ${s.bounds.processes} processes, ${s.bounds.pages} page(s), ${s.bounds.in_flight} I/O in flight, ${s.bounds.fixed} fixed buffer(s)`
+    : t.id === "iov_iter" ? `iov_iter from ${t.initial_name(t.model.initial()[0])}` : `scenario ${s.target}`;
+  const shape = !r.violation && done.length > 1 ? `every target; statistics below for the last, ${s.target}` : what_ran;
   const rate = `${(r.runs / Math.max(seconds, 1e-9)).toFixed(0)} runs/s`;
   if (story) {
     console.log(`pincheck fuzz: ${story.violation!.property} violated (${setting}; run ${r.runs} of ${s.runs}, seed ${r.seed}; ${shape})`);
@@ -197,8 +229,12 @@ export function run_fuzz(argv: string[]): number {
   }
   for (const line of stats_lines(r, machines)) console.log(line);
   const breaks = BUGS.find((x) => x.id === s.bug)?.breaks;
-  if (!story && breaks && r.stats.vacuous.includes(breaks))
-    console.log(`  note: no run reached the situation ${breaks} guards, the property --bug ${s.bug} breaks; try --target ${target_ids().filter((id) => id !== s.target).join(" or ")}`);
+  if (!story && breaks && r.stats.vacuous.includes(breaks)) {
+    // Only the targets that check that property (the iterator layer and the world have their own).
+    const props = new Map(all_targets(config_for(s.bug, s.era)!, s.bounds).map((x) => [x.id, x.properties]));
+    const others = target_ids().filter((id) => id !== s.target && props.get(id.startsWith("iov_iter:") ? "iov_iter" : id)?.includes(breaks));
+    console.log(`  note: no run reached the situation ${breaks} guards, the property --bug ${s.bug} breaks; try --target ${others.join(" or ")}`);
+  }
   return r.violation ? 1 : 0;
 }
 
