@@ -39,9 +39,15 @@ export interface BugHunt {
 
 function exhaustive(bug: string): BugHunt["exhaustive"] {
   const config = config_for(bug)!;
-  const t0 = performance.now();
-  const r = exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds);
-  const seconds = (performance.now() - t0) / 1000;
+  // The best of three runs: the shared machines' CPU steal comes in bursts of seconds, and a
+  // check this short would otherwise measure the neighbours.
+  let seconds = Infinity;
+  let r!: ReturnType<typeof exhaustive_check>;
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    r = exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds);
+    seconds = Math.min(seconds, (performance.now() - t0) / 1000);
+  }
   const states = r.runs.reduce((n, x) => n + x.states, 0);
   if (!r.story) return { found: false, target: null, property: null, steps: null, states, seconds, target_seconds: null };
   const t = all_targets(config, default_catalog_bounds).find((x) => x.id === r.story!.target)!;
