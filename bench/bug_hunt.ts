@@ -1,13 +1,13 @@
 // Part (d): time to the first counterexample for every historical bug switch, as `pincheck
 // check --bug ID` finds it (every target in turn until one breaks; the time includes the
-// targets explored before it) and as `pincheck fuzz --bug ID` does (each target in turn with the
-// default budget; time to the first failing run, and with fast-check's shrinking), in fuzz's
-// order: the scenarios, the iterator layer from each initial state, then the catalog.
+// targets explored before it) and as `pincheck fuzz --bug ID` does (every target, the default
+// budgets shared in rounds; time to the first failing run, and with fast-check's shrinking).
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
-import { DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz } from "../src/check/fuzz.js";
-import type { Target } from "../src/check/targets.js";
-import { all_targets, catalog_target, iter_fuzz_targets, scenario_targets } from "../src/check/targets.js";
+import {
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids,
+} from "../src/check/fuzz.js";
+import { all_targets } from "../src/check/targets.js";
 import { DEFAULT_DEPTH, exhaustive_check } from "../src/cli/check.js";
 import { BUGS, config_for } from "../src/kernel/index.js";
 
@@ -62,23 +62,17 @@ function exhaustive(bug: string): BugHunt["exhaustive"] {
 function random(bug: string): BugHunt["random"] {
   const config = config_for(bug)!;
   const t0 = performance.now();
-  let runs = 0;
   let failed_at = 0;
-  // What `pincheck fuzz` runs without --target, by its ids (fuzz_target_ids's order).
-  const targets: [string, Target][] = [
-    ...scenario_targets(config).map((t): [string, Target] => [t.id, t]),
-    ...iter_fuzz_targets(config).map((x): [string, Target] => [x.id, x.target]),
-    ["catalog", catalog_target(config, default_fuzz_bounds)],
-  ];
-  for (const [id, t] of targets) {
-    const r = fuzz(t, { runs: DEFAULT_RUNS, steps: DEFAULT_STEPS, seed: DEFAULT_SEED, on_run: () => (failed_at = performance.now()) });
-    runs += r.runs;
-    if (r.violation)
-      return {
-        found: true, target: id, property: r.violation.property, runs, steps: r.actions.length,
-        seconds_to_failure: (failed_at - t0) / 1000, seconds_with_shrinking: (performance.now() - t0) / 1000,
-      };
-  }
+  // What `pincheck fuzz --bug ID` runs without --target: every target, budgets shared in rounds.
+  const all = fuzz_in_rounds(fuzz_target_ids(), (id) => fuzz_target(id, config, default_fuzz_bounds)!,
+    { runs: DEFAULT_RUNS, steps: DEFAULT_STEPS, seed: DEFAULT_SEED, on_run: () => (failed_at = performance.now()) });
+  const r = all.report;
+  const runs = all.done.reduce((n, d) => n + d.runs, 0);
+  if (r.violation)
+    return {
+      found: true, target: all.id, property: r.violation.property, runs, steps: r.actions.length,
+      seconds_to_failure: (failed_at - t0) / 1000, seconds_with_shrinking: (performance.now() - t0) / 1000,
+    };
   const seconds = (performance.now() - t0) / 1000;
   return { found: false, target: null, property: null, runs, steps: null, seconds_to_failure: seconds, seconds_with_shrinking: seconds };
 }

@@ -278,6 +278,18 @@ describe("pincheck fuzz (CLI)", () => {
     expect(r.stdout).toMatch(/replay: pincheck fuzz --target dio-read-vs-writeback --bug dma-no-redirty --replay /);
   });
 
+  it("without --target the budgets are taken in rounds of 100 runs: every target gets exactly --runs, statistics add up", async () => {
+    const r = await cli("fuzz", "--runs", "130", "--steps", "8", "--json");
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.targets.map((t: { id: string }) => t.id)).toEqual(fuzz_target_ids());
+    for (const t of j.targets) expect([t.id, t.runs]).toEqual([t.id, 130]);
+    // The last target's statistics cover both of its rounds (100 + 30 runs), and its actions.
+    const last = j.targets[j.targets.length - 1];
+    expect([j.statistics.runs, j.statistics.actions, j.seed]).toEqual([130, last.actions, 42]);
+    expect(Object.values(j.statistics.ops as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(last.actions);
+  });
+
   it("a text run prints the statistics and names what was never exercised", async () => {
     const r = await cli("fuzz", "--target", "catalog", "--bug", "dma-no-redirty", "--runs", "100");
     expect(r.status).toBe(0);

@@ -163,6 +163,76 @@ export function replay_enabled(t: Target, actions: readonly unknown[]): { story:
   return { story, enabled: k };
 }
 
+/** The statistics of two batches of runs over the same target, as one. */
+export function merge_stats(a: FuzzStats, b: FuzzStats): FuzzStats {
+  const sum = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  const ops = sum(a.ops, b.ops);
+  const guarded_runs = sum(a.guarded_runs, b.guarded_runs);
+  return {
+    runs: a.runs + b.runs,
+    actions: a.actions + b.actions,
+    ops: Object.fromEntries(Object.entries(ops).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))),
+    guarded_runs,
+    vacuous: Object.entries(guarded_runs).filter(([, n]) => n === 0).map(([id]) => id),
+  };
+}
+
+/** Runs per target per round when several targets share the budget. */
+export const ROUND = 100;
+
+export interface TargetRuns {
+  id: string;
+  runs: number;
+  actions: number;
+}
+
+export interface FuzzAll {
+  /** The target that ran last: the failing one, if any. */
+  id: string;
+  target: Target;
+  /** Its report; when nothing failed, its statistics and runs summed over its rounds. */
+  report: FuzzReport;
+  /** The targets that ran, in order, with their runs and actions. */
+  done: TargetRuns[];
+}
+
+/**
+ * Fuzz several targets until one fails. Each gets o.runs runs, taken in rounds of ROUND runs per
+ * target, round k with seed o.seed + k, so a bug that only a late target shows is found after
+ * one round of the others rather than after their whole budgets. A failing round's seed and
+ * path replay it alone. progress(runs) may return an on_run callback and its clean-up.
+ */
+export function fuzz_in_rounds(
+  ids: readonly string[], make: (id: string) => Target, o: FuzzOptions,
+  progress?: (runs: number) => { on_run?: (done: number) => void; end(): void },
+): FuzzAll {
+  const rounds = ids.length > 1 ? Math.ceil(o.runs / ROUND) : 1;
+  const done: TargetRuns[] = ids.map((id) => ({ id, runs: 0, actions: 0 }));
+  const stats = new Map<string, FuzzStats>();
+  let last: FuzzAll | undefined;
+  for (let k = 0; k < rounds; k++) {
+    const runs = rounds > 1 ? Math.min(ROUND, o.runs - k * ROUND) : o.runs;
+    for (const [n, id] of ids.entries()) {
+      const target = make(id);
+      const p = o.path === undefined ? progress?.(runs) : undefined;
+      const r = fuzz(target, { ...o, runs, seed: o.seed + k, on_run: p?.on_run ?? o.on_run });
+      p?.end();
+      done[n].runs += r.runs;
+      done[n].actions += r.stats.actions;
+      const merged = stats.has(id) ? merge_stats(stats.get(id)!, r.stats) : r.stats;
+      stats.set(id, merged);
+      if (r.violation) return { id, target, report: r, done: done.slice(0, k === 0 ? n + 1 : ids.length) };
+      last = { id, target, report: { ...r, seed: o.seed, stats: merged, runs: merged.runs }, done };
+    }
+  }
+  if (!last) throw new Error("internal: no target to fuzz");
+  return last;
+}
+
 /** Runs: uniform choices, lengths over the whole range up to the budget. */
 export const choices_arb = (steps: number): fc.Arbitrary<number[]> =>
   fc.array(fc.noBias(fc.nat({ max: 0xffff })), { maxLength: steps, size: "max" });

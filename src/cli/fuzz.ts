@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import type { FuzzReport } from "../check/fuzz.js";
 import {
-  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, fuzz_target_ids, replay_enabled,
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids, replay_enabled,
 } from "../check/fuzz.js";
 import { regression_test } from "../check/regression.js";
 import type { Target } from "../check/targets.js";
@@ -155,23 +155,18 @@ export function run_fuzz(argv: string[]): number {
   const s = parse(flags);
   const json = flags.json === true;
   // Without --target (and without --replay, whose path belongs to one target) every target
-  // runs in turn with the whole budget, as check explores them all; the first failure ends it.
+  // runs, cheapest first as check explores them, sharing the budget in rounds (fuzz_in_rounds).
   const ids = s.explicit || s.path !== undefined ? [s.target] : target_ids();
-  const done: { id: string; runs: number; actions: number }[] = [];
-  let t = fuzz_target(ids[0], config_for(s.bug, s.era)!, s.bounds)!;
-  let r: FuzzReport | null = null;
   const t0 = process.hrtime.bigint();
-  for (const id of ids) {
-    s.target = id;
-    t = fuzz_target(id, config_for(s.bug, s.era)!, s.bounds)!;
-    const progress = s.path === undefined ? fuzz_progress_reporter(json, s.runs) : undefined;
-    r = fuzz(t, { runs: s.runs, steps: s.steps, seed: s.seed, path: s.path, on_run: progress });
-    clear_progress(progress !== undefined);
-    done.push({ id, runs: r.runs, actions: r.stats.actions });
-    if (r.violation) break;
-  }
+  const all = fuzz_in_rounds(ids, (id) => fuzz_target(id, config_for(s.bug, s.era)!, s.bounds)!,
+    { runs: s.runs, steps: s.steps, seed: s.seed, path: s.path },
+    (runs) => {
+      const on_run = fuzz_progress_reporter(json, runs);
+      return { on_run, end: () => clear_progress(on_run !== undefined) };
+    });
+  const { target: t, report: r, done } = all;
+  s.target = all.id;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (!r) throw new Error("internal: no target ran");
   if (s.path !== undefined && r.runs === 0)
     throw new UsageError(`--replay ${s.seed}:${s.path}: the path leads to no run; give SEED:PATH as a failing run prints it`);
 
