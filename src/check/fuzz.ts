@@ -181,8 +181,12 @@ export function merge_stats(a: FuzzStats, b: FuzzStats): FuzzStats {
   };
 }
 
-/** Runs per target per round when several targets share the budget. */
-export const ROUND = 100;
+/**
+ * Runs per target per round when several targets share the budget: small enough that a bug in
+ * the last of some thirty targets is reached within a second, large enough that a round is
+ * more runs than set-up.
+ */
+export const ROUND = 25;
 
 export interface TargetRuns {
   id: string;

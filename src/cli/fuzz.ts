@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import type { FuzzReport } from "../check/fuzz.js";
 import {
-  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids, replay_enabled,
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids, replay_enabled, ROUND,
 } from "../check/fuzz.js";
 import { regression_test } from "../check/regression.js";
 import type { Target } from "../check/targets.js";
@@ -38,7 +38,7 @@ function target_help(): string {
   const iter = iter_fuzz_targets(config_for()!);
   const named = (x: { id: string; name: string }) => (x.name.includes(" ") ? `${x.id} for ${x.name}` : x.id);
   return wrap(
-    "what to run (default: each in turn, in this order, until one fails): a scenario, " +
+    `what to run (default: all, in this order, sharing the budget in rounds of ${ROUND} runs, until one fails): a scenario, ` +
       `${scenario_files().map((c) => c.lit.id).join(", ")}; the iterator layer from one initial state, ` +
       `iov_iter:TYPE-DIR for ITER_TYPE/ITER_DIR, ${iter.map(named).join(", ")}; or catalog`,
     21,
@@ -75,7 +75,7 @@ Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 interface Setup {
   /** The target that ran last (the failing one, if any); the one named by --target if given. */
   target: string;
-  /** Whether --target named it; otherwise every target runs in turn. */
+  /** Whether --target named it; otherwise every target runs (fuzz_in_rounds). */
   explicit: boolean;
   era: string;
   bug: string | undefined;
