@@ -97,6 +97,16 @@ describe("validation of the new ops, fields and outcomes", () => {
       Object.assign(o.threads[0].steps[0], { buf: "m", page: 1 });
       return o;
     }, /^bad\.json: threads\[0\]\.steps\[0\]\.page must be an integer from 0 to 0, got 1$/],
+    ["an mprotect to a protection that is not PROT_READ or PROT_READ|PROT_WRITE", () => {
+      const o = pins();
+      o.threads[0].steps[1] = { op: "mprotect", proc: "P", page: 0, prot: "PROT_WRITE" };
+      return o;
+    }, /^bad\.json: threads\[0\]\.steps\[1\]\.prot must be one of PROT_READ, PROT_READ\|PROT_WRITE, got 'PROT_WRITE'$/],
+    ["an mprotect without a protection", () => {
+      const o = pins();
+      o.threads[0].steps[1] = { op: "mprotect", proc: "P", page: 0 };
+      return o;
+    }, /^bad\.json: threads\[0\]\.steps\[1\]\.prot is required \(one of PROT_READ, PROT_READ\|PROT_WRITE\)$/],
     ["madvise_dontfork of an unknown process", () => {
       const o = pins();
       o.threads[0].steps[1].proc = "Q";
@@ -178,6 +188,13 @@ describe("validation of the new ops, fields and outcomes", () => {
     expect(refusal(make())).toMatch(re);
   });
 
+  it("an mprotect step compiles and describes itself", () => {
+    const o = pins();
+    o.threads[0].steps.splice(1, 0, { op: "mprotect", proc: "P", page: 0, prot: "PROT_READ" });
+    const c = compile_litmus(validate_litmus(o, "t.json"));
+    expect(c.scenario.threads[0].steps[1].name).toBe("P: mprotect(PROT_READ) page 0");
+  });
+
   it("the valid files compile", () => {
     expect(() => compile_litmus(validate_litmus(pins(), "t.json"))).not.toThrow();
     expect(() => compile_litmus(validate_litmus(xarray(), "t.json"))).not.toThrow();
@@ -197,6 +214,11 @@ describe("the cow.c and gup_longterm.c scenario files", () => {
     ["ro-pin-shared-page", [["pre-pin", null, "Always", 3, true], ["5.9-5.18", null, "Always", 3, true], ["6.0-6.4", null, "Never", null, true], ["current", null, "Never", null, true]]],
     // cow.c "R/O GUP pin on R/O-mapped previously-shared page": broken only by refcount-based reuse without unsharing.
     ["ro-pin-previously-shared", [["pre-pin", null, "Never", null, true], ["5.9-5.18", null, "Always", 4, true], ["6.0-6.4", null, "Never", null, true], ["current", null, "Never", null, true]]],
+    // cow.c "R/O GUP pin on R/O-mapped exclusive page" and "R/O-mapping a page registered as iouring
+    // fixed buffer": before 6.0 mprotect() left the page write-protected, and refcount-based reuse
+    // (5.9-5.18) copied it away from the pin at the write fault.
+    ["ro-pin-ro-exclusive", [["pre-pin", null, "Never", null, true], ["5.9-5.18", null, "Always", 4, true], ["6.0-6.4", null, "Never", null, true], ["current", null, "Never", null, true]]],
+    ["iouring-fixed-ro-mapping", [["pre-pin", null, "Never", null, true], ["5.9-5.18", null, "Always", 4, true], ["6.0-6.4", null, "Never", null, true], ["current", null, "Never", null, true]]],
     // R/W pin + fork: before early COW at fork, whoever writes first takes the copy.
     ["rw-pin-vs-fork", [["pre-pin", null, "Sometimes", 3, true], ["5.9-5.18", null, "Never", null, true], ["6.0-6.4", null, "Never", null, true], ["current", null, "Never", null, true]]],
     // MADV_DONTFORK keeps the pinned page out of the child in every era.

@@ -14,7 +14,7 @@ import {
   BUGS, config_for, create_file, ERAS, era_ids, exit_mmap, filemap_get_folio, folio_end_writeback,
   folio_start_writeback, folio_test, fork_mm, init_async_kiocb, io_buffer_unmap, io_sqe_buffer_register,
   iov_iter_ubuf, kmalloc, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc,
-  mmap_anon, mmap_file, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, PROT_READ, PROT_WRITE,
+  mmap_anon, mmap_file, mprotect, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, PROT_READ, PROT_WRITE,
   READ, shrink_folio, user_access, vmsplice_to_pipe,
 } from "../kernel/index.js";
 import { __kernel_read, aio_read, aio_write, io_read_fixed, kread, WRITE } from "../kernel/index.js";
@@ -63,6 +63,10 @@ export const PIN_FLAGS = ["FOLL_WRITE", "FOLL_LONGTERM"] as const;
 export type PinFlag = (typeof PIN_FLAGS)[number];
 const PIN_RESULTS = ["granted", "refused"] as const;
 
+/** The protections an `mprotect` step may give a buffer's page. */
+export const PROTS = ["PROT_READ", "PROT_READ|PROT_WRITE"] as const;
+export type Prot = (typeof PROTS)[number];
+
 export interface Step {
   op: Op;
   flags?: PinFlag[];
@@ -75,6 +79,7 @@ export interface Step {
   byte?: number;
   /** dio_write: how many half pages from (page, half) on it writes (default 1). */
   halves?: number;
+  prot?: Prot;
 }
 
 export type Outcome = { property: string } | { pipe_holds: { byte: number } } | { pin_result: (typeof PIN_RESULTS)[number] };
@@ -119,6 +124,7 @@ const OPS = {
   invalidate: { need: ["file", "page"], may: [] },
   dio_write: { need: ["proc", "file", "page", "half"], may: ["buf", "halves"] },
   read_fixed: { need: ["proc", "file", "page", "half"], may: ["buf"] },
+  mprotect: { need: ["proc", "page", "prot"], may: ["buf"] },
 } as const;
 export type Op = keyof typeof OPS;
 export const OP_NAMES = Object.keys(OPS) as Op[];
@@ -258,6 +264,7 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       if (need.has("page")) out.page = c.int(st, "page", sp, 0, max_page);
       if (need.has("half")) out.half = c.int(st, "half", sp, 0, 1);
       if (need.has("byte")) out.byte = c.int(st, "byte", sp, 0, 255);
+      if (need.has("prot")) out.prot = c.one_of(st, "prot", sp, PROTS);
       if (spec.may.includes("halves" as never) && st.halves !== undefined) {
         // The write stays inside the buffer: from half (page, half) on, up to its last half page.
         const room = (out.buf ? bufs.get(out.buf)!.pages : 4) * 2 - (out.page! * 2 + out.half!);
@@ -402,6 +409,7 @@ const describe_step = (s: Step): string => {
     case "invalidate": return `invalidate_inode_pages2 ${s.file}'s page ${s.page}`;
     case "dio_write": return `${s.proc}: pwrite(${s.file}, O_DIRECT) from ${at}${(s.halves ?? 1) > 1 ? ` (${s.halves} half pages)` : ""} (async)`;
     case "read_fixed": return `${s.proc}: io_uring READ_FIXED of ${s.file} into the fixed buffer at ${at} (O_DIRECT)`;
+    case "mprotect": return `${s.proc}: mprotect(${s.prot}) ${at}`;
   }
 };
 
@@ -533,6 +541,8 @@ export function compile_litmus(lit: LitmusFile): Compiled {
         } };
       case "madvise_dontfork":
         return { ...base, run: (w, v) => void madvise_dontfork(mm(w, v), addr(v, s), PAGE_SIZE, true) };
+      case "mprotect":
+        return { ...base, run: (w, v) => void mprotect(w, mm(w, v), addr(v, s), PAGE_SIZE, s.prot === "PROT_READ" ? PROT_READ : PROT_READ | PROT_WRITE) };
       case "xarray_read_start":
         return { ...base,
           // __filemap_get_folio(FGP_LOCK) sleeps while another read holds a folio of the directory locked.

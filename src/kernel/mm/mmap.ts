@@ -94,7 +94,10 @@ export function mprotect(w: World, mm: Mm, addr: number, len: number, prot: numb
       if (!pte) continue;
       let write = false;
       if (v.vm_flags & VM_WRITE) {
-        const anon_exclusive = pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon) && (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0;
+        // Mapping an exclusive anonymous page writable at once came with PageAnonExclusive
+        // (64fe24a3e05e, v6.0); before, such a page took a write fault (and its reuse check).
+        const anon_exclusive = w.config.anon_exclusive && pte.pfn !== ZERO_PFN &&
+          folio_test(w, page_folio(w, pte.pfn), PG_anon) && (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0;
         write = pte.write || (v.vm_flags & VM_SHARED ? pte.dirty : anon_exclusive);
       }
       set_pte(mm, a, { ...pte, write });
