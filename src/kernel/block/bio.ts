@@ -20,7 +20,6 @@ import type { World } from "../world.js";
 import { queue_work, register_work_fn } from "./blk_state.js";
 
 export const SECTOR_SHIFT = 9;
-export const SECTOR_SIZE = 1 << SECTOR_SHIFT;
 export const BIO_MAX_VECS = 256;
 /** block/bio.c: bios from a bio_set carry this many inline vecs. */
 export const BIO_INLINE_VECS = 4;
@@ -106,11 +105,6 @@ export function bio_alloc(w: World, bdev: number, nr_vecs: number, opf: number):
   };
   w.block.bios.push(bio);
   return bio;
-}
-
-/** bio_get() */
-export function bio_get(bio: bio): void {
-  bio.__bi_cnt++;
 }
 
 /** bio_put(): the last put frees the bio (its pages are the owner's business). */
@@ -300,9 +294,10 @@ export function bio_set_pages_dirty(w: World, bio: bio): void {
  * bio_dirty_fn() in process context.
  */
 export function bio_check_pages_dirty(w: World, bio: bio): void {
-  for (const fi of bio_for_each_folio_all(w, bio)) {
-    if (!w.config.dma_redirty) break; // the bug switch: release as if every folio were still dirty
-    if (!folio_test(w, fi.folio, PG_dirty)) {
+  // The bug switch (dma-no-redirty) releases as if every folio were still dirty.
+  if (w.config.dma_redirty) {
+    for (const fi of bio_for_each_folio_all(w, bio)) {
+      if (folio_test(w, fi.folio, PG_dirty)) continue;
       w.block.bio_dirty_list.unshift(bio.id); // pushed on the front, as the kernel's list
       queue_work(w, "bio_dirty_fn");
       return;

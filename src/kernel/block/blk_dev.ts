@@ -79,24 +79,24 @@ export function blk_dev_transfer(w: World, id: number): boolean {
   return true;
 }
 
-/** The completion interrupt for a transferred bio: bio_endio(). False if none is pending. */
-export function blk_dev_complete(w: World, id: number): boolean {
-  if (!take(w.block.transferred, id)) return false;
+/** bio_endio() with status for bio `id`, taken off the device's list; false if it is not there. */
+function blk_dev_end_bio(w: World, list: number[], id: number, status: number, fn: string): boolean {
+  if (!take(list, id)) return false;
   const bio = w.block.bios[id];
-  if (!bio) return freed_in_flight(w, "blk_dev_complete", id);
-  bio.bi_status = BLK_STS_OK;
+  if (!bio) return freed_in_flight(w, fn, id);
+  bio.bi_status = status;
   bio_endio(w, bio);
   return true;
 }
 
+/** The completion interrupt for a transferred bio: bio_endio(). False if none is pending. */
+export function blk_dev_complete(w: World, id: number): boolean {
+  return blk_dev_end_bio(w, w.block.transferred, id, BLK_STS_OK, "blk_dev_complete");
+}
+
 /** The device fails an in-flight bio without moving data: bio_endio() with BLK_STS_IOERR. */
 export function blk_dev_fail(w: World, id: number): boolean {
-  if (!take(w.block.in_flight, id)) return false;
-  const bio = w.block.bios[id];
-  if (!bio) return freed_in_flight(w, "blk_dev_fail", id);
-  bio.bi_status = BLK_STS_IOERR;
-  bio_endio(w, bio);
-  return true;
+  return blk_dev_end_bio(w, w.block.in_flight, id, BLK_STS_IOERR, "blk_dev_fail");
 }
 
 /** Transfer and complete bio `id`. */
@@ -110,3 +110,20 @@ export function blk_dev_run_all(w: World): void {
   while (w.block.transferred.length) blk_dev_complete(w, w.block.transferred[0]);
 }
 
+/**
+ * One device step for a submitter asleep on its own bios (those with this bi_end_io and
+ * bi_private): complete the oldest one already transferred, else transfer and complete the oldest
+ * one in flight; other I/O is left alone. False if the owner has no bio at the device.
+ */
+export function blk_dev_run_owned(w: World, bi_end_io: string, bi_private: number): boolean {
+  const mine = (id: number): boolean => {
+    const bio = w.block.bios[id];
+    return bio?.bi_private === bi_private && bio.bi_end_io === bi_end_io;
+  };
+  const moved = w.block.transferred.find(mine);
+  const queued = moved === undefined ? w.block.in_flight.find(mine) : undefined;
+  if (moved !== undefined) blk_dev_complete(w, moved);
+  else if (queued !== undefined) blk_dev_run(w, queued);
+  else return false;
+  return true;
+}

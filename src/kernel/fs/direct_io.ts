@@ -15,7 +15,7 @@ import {
   bio_add_page, bio_alloc, bio_check_pages_dirty, bio_put, bio_release_pages, bio_set_flag, bio_set_pages_dirty,
   BIO_MAX_VECS, BIO_PAGE_PINNED, BIO_PAGE_REFFED, register_bi_end_io, REQ_OP_READ, REQ_OP_WRITE, submit_bio,
 } from "../block/bio.js";
-import { blk_dev_complete, blk_dev_run } from "../block/blk_dev.js";
+import { blk_dev_run_owned } from "../block/blk_dev.js";
 import { queue_work, register_work_fn } from "../block/blk_state.js";
 import { iov_iter_extract_pages } from "../lib/iov_iter/extract.js";
 import { iov_iter_get_pages2 } from "../lib/iov_iter/get_pages.js";
@@ -274,14 +274,8 @@ function dio_cleanup(w: World, dio: dio, sdio: dio_submit): void {
  * sleeps here; in the simulation the device completes the request's own bios, oldest first.
  */
 function dio_await_one(w: World, dio: dio): number {
-  while (dio.refcount > 1 && !dio.bio_list.length) {
-    const mine = (id: number): boolean => w.block.bios[id]?.bi_private === dio.id && w.block.bios[id]?.bi_end_io === "dio_bio_end_io";
-    const moved = w.block.transferred.find(mine);
-    const queued = w.block.in_flight.find(mine);
-    if (moved !== undefined) blk_dev_complete(w, moved);
-    else if (queued !== undefined) blk_dev_run(w, queued);
-    else throw new Error(`dio ${dio.id} waits with no bio of its own at the device`);
-  }
+  while (dio.refcount > 1 && !dio.bio_list.length)
+    if (!blk_dev_run_owned(w, "dio_bio_end_io", dio.id)) throw new Error(`dio ${dio.id} waits with no bio of its own at the device`);
   return dio.bio_list.length ? dio.bio_list.shift()! : -1;
 }
 

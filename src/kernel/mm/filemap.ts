@@ -4,11 +4,11 @@ import type { Inode } from "../fs/inode.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { iov_iter } from "../lib/iov_iter/iov_iter.js";
 import { copy_page_from_iter_atomic, copy_page_to_iter } from "../lib/iov_iter/copy.js";
-import { xa_is_value, xa_load, xa_store } from "../lib/xarray.js";
+import { xa_erase, xa_is_value, xa_load, xa_store, xas_for_each } from "../lib/xarray.js";
 import type { World } from "../world.js";
 import { BUG } from "../include/bug.js";
 import { EAGAIN, ENOENT } from "../include/errno.js";
-import { folio_get, folio_mark_dirty, folio_test } from "./folio.js";
+import { folio_get, folio_mark_dirty, folio_put, folio_test } from "./folio.js";
 import { alloc_pages, PG_locked, PG_lru, PG_uptodate, PG_writeback } from "./mem_map.js";
 
 /**
@@ -21,12 +21,34 @@ export function filemap_get_folio(w: World, inode: Inode, index: number, create 
   if (e && !xa_is_value(e)) return e.folio;
   if (!create) return -1;
   const folio = alloc_pages(w.mem, 0, PG_lru | PG_uptodate);
-  w.mem.mapping[folio] = inode.ino;
-  w.mem.index[folio] = index;
   const on_disk = inode.disk.get(index);
   if (on_disk) w.mem.data.write(folio).set(on_disk);
-  xa_store(inode.i_pages, index, { folio, order: 0 });
+  filemap_add_folio(w, inode, folio, index);
   return folio;
+}
+
+/** filemap_add_folio(): a new folio joins the page cache at index; its allocation reference becomes the cache's. */
+function filemap_add_folio(w: World, inode: Inode, folio: number, index: number): void {
+  w.mem.mapping[folio] = inode.ino;
+  w.mem.index[folio] = index;
+  xa_store(inode.i_pages, index, { folio, order: 0 });
+}
+
+/** filemap_remove_folio(): the folio leaves the page cache, which drops its reference (filemap_free_folio()). */
+export function filemap_remove_folio(w: World, inode: Inode, folio: number): void {
+  xa_erase(inode.i_pages, w.mem.index[folio]);
+  w.mem.mapping[folio] = -1;
+  folio_put(w, folio);
+}
+
+/** filemap_get_folios(): the cached folios whose index lies in [first, last], in index order. */
+export function filemap_get_folios(inode: Inode, first: number, last: number): number[] {
+  const out: number[] = [];
+  for (const [e, index] of xas_for_each(inode.i_pages, first)) {
+    if (index > last) break;
+    if (!xa_is_value(e)) out.push(e.folio);
+  }
+  return out;
 }
 
 // include/linux/pagemap.h fgf_t flags of __filemap_get_folio() (the kernel's values).
@@ -70,9 +92,7 @@ export function __filemap_get_folio(w: World, inode: Inode, index: number, fgp_f
   } else {
     if (!(fgp_flags & FGP_CREAT)) return -ENOENT;
     folio = alloc_pages(w.mem, 0, PG_lru); // filemap_alloc_folio(): the page cache's reference
-    w.mem.mapping[folio] = inode.ino;
-    w.mem.index[folio] = index;
-    xa_store(inode.i_pages, index, { folio, order: 0 }); // filemap_add_folio()
+    filemap_add_folio(w, inode, folio, index);
     folio_get(w, folio); // the caller's reference
   }
   if (fgp_flags & FGP_LOCK) w.mem.flags[folio] |= PG_locked;

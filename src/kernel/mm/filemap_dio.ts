@@ -3,26 +3,15 @@
 // keeps the page cache coherent with the disk around it.
 import { EAGAIN, EBUSY } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
-import { xa_erase, xa_is_value, xas_for_each } from "../lib/xarray.js";
-import { folio_put, folio_test } from "./folio.js";
-import { PG_dirty, PG_locked, PG_writeback } from "./mem_map.js";
-import { zap_pte } from "./memory.js";
+import { filemap_get_folios, filemap_remove_folio, folio_test_locked } from "./filemap.js";
+import { folio_test } from "./folio.js";
+import { PG_dirty, PG_writeback } from "./mem_map.js";
+import { unmap_mapping_folio } from "./memory.js";
 import { folio_end_writeback, folio_start_writeback } from "./page_writeback.js";
-import { rmap_walk } from "./rmap.js";
 import type { World } from "../world.js";
 import type { Inode } from "../fs/inode.js";
 import type { kiocb } from "../fs/kiocb.js";
 import { IOCB_NOWAIT } from "../fs/kiocb.js";
-
-/** The cached folios whose index lies in [first, last], in index order. */
-function cached_folios(inode: Inode, first: number, last: number): number[] {
-  const out: number[] = [];
-  for (const [e, index] of xas_for_each(inode.i_pages, first)) {
-    if (index > last) break;
-    if (!xa_is_value(e)) out.push(e.folio);
-  }
-  return out;
-}
 
 const index_range = (lstart: number, lend: number): [number, number] => [Math.floor(lstart / PAGE_SIZE), Math.floor(lend / PAGE_SIZE)];
 
@@ -32,7 +21,7 @@ const index_range = (lstart: number, lend: number): [number, number] => [Math.fl
  * on the spot, which is what the wait would have seen.
  */
 export function filemap_write_and_wait_range(w: World, inode: Inode, lstart: number, lend: number): number {
-  for (const folio of cached_folios(inode, ...index_range(lstart, lend))) {
+  for (const folio of filemap_get_folios(inode, ...index_range(lstart, lend))) {
     if (folio_test(w, folio, PG_dirty) && !folio_test(w, folio, PG_writeback)) folio_start_writeback(w, folio);
     if (folio_test(w, folio, PG_writeback)) folio_end_writeback(w, folio);
   }
@@ -46,24 +35,22 @@ export function filemap_write_and_wait_range(w: World, inode: Inode, lstart: num
  */
 export function invalidate_inode_pages2_range(w: World, inode: Inode, start: number, end: number): number {
   let ret = 0;
-  for (const folio of cached_folios(inode, start, end)) {
+  for (const folio of filemap_get_folios(inode, start, end)) {
     // folio_lock() sleeps while another task holds the folio locked; the simulation cannot
     // sleep, so the folio stays and the caller sees -EAGAIN (callers that can wait check
     // folio_test_locked() first, as the scenario engine does).
-    if (folio_test(w, folio, PG_locked)) {
+    if (folio_test_locked(w, folio)) {
       ret = -EAGAIN;
       continue;
     }
     if (folio_test(w, folio, PG_writeback)) folio_end_writeback(w, folio); // folio_wait_writeback()
-    for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * PAGE_SIZE); // unmap_mapping_folio()
+    unmap_mapping_folio(w, folio);
     // folio_launder(): ext4 has no ->launder_folio, so a dirty folio fails invalidation.
     if (folio_test(w, folio, PG_dirty)) {
       ret = -EBUSY;
       continue;
     }
-    xa_erase(inode.i_pages, w.mem.index[folio]);
-    w.mem.mapping[folio] = -1;
-    folio_put(w, folio); // filemap_free_folio(): the page cache's reference
+    filemap_remove_folio(w, inode, folio); // invalidate_complete_folio2()
   }
   return ret;
 }
@@ -75,7 +62,7 @@ export function kiocb_write_and_wait(w: World, iocb: kiocb, count: number): numb
   const end = pos + count - 1;
   if (iocb.ki_flags & IOCB_NOWAIT) {
     const [first, last] = index_range(pos, end);
-    const busy = cached_folios(inode, first, last).some((f) => folio_test(w, f, PG_dirty) || folio_test(w, f, PG_writeback));
+    const busy = filemap_get_folios(inode, first, last).some((f) => folio_test(w, f, PG_dirty) || folio_test(w, f, PG_writeback));
     return busy ? -EAGAIN : 0;
   }
   return filemap_write_and_wait_range(w, inode, pos, end);
@@ -88,7 +75,7 @@ export function kiocb_invalidate_pages(w: World, iocb: kiocb, count: number): nu
   const end = pos + count - 1;
   const [first, last] = index_range(pos, end);
   if (iocb.ki_flags & IOCB_NOWAIT) {
-    if (cached_folios(inode, first, last).length) return -EAGAIN;
+    if (filemap_get_folios(inode, first, last).length) return -EAGAIN;
   } else {
     const ret = filemap_write_and_wait_range(w, inode, pos, end);
     if (ret) return ret;
@@ -103,5 +90,5 @@ export function kiocb_invalidate_pages(w: World, iocb: kiocb, count: number): nu
 export function kiocb_invalidate_post_direct_write(w: World, iocb: kiocb, count: number): number {
   const inode = w.inodes[iocb.ki_filp];
   if (!inode.i_pages.slots.size) return 0;
-  return invalidate_inode_pages2_range(w, inode, Math.floor(iocb.ki_pos / PAGE_SIZE), Math.floor((iocb.ki_pos + count - 1) / PAGE_SIZE));
+  return invalidate_inode_pages2_range(w, inode, ...index_range(iocb.ki_pos, iocb.ki_pos + count - 1));
 }

@@ -2,7 +2,7 @@
 import { BUG, WARN_ON_ONCE } from "../include/bug.js";
 import { GUP_PIN_COUNTING_BIAS, PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
-import { free_frames, PG_dirty, PG_slab, ZERO_PFN } from "./mem_map.js";
+import { free_frames, PG_anon_exclusive, PG_dirty, PG_slab, ZERO_PFN } from "./mem_map.js";
 
 export const page_folio = (w: World, page: number): number => w.mem.head[page];
 export const folio_order = (w: World, folio: number): number => w.mem.order[folio];
@@ -14,6 +14,12 @@ export const folio_ref_count = (w: World, folio: number): number => w.mem.refcou
 export const folio_test = (w: World, folio: number, flag: number): boolean => (w.mem.flags[folio] & flag) !== 0;
 export const folio_test_slab = (w: World, folio: number): boolean => folio_test(w, folio, PG_slab);
 export const is_zero_folio = (folio: number): boolean => folio === ZERO_PFN;
+/**
+ * PageAnonExclusive() (include/linux/page-flags.h): the page's PG_anon_exclusive bit, in the eras
+ * that have it (6c287605fd56, v6.0: KernelConfig.anon_exclusive); earlier kernels never ask.
+ */
+export const PageAnonExclusive = (w: World, page: number): boolean =>
+  w.config.anon_exclusive && (w.mem.flags[page] & PG_anon_exclusive) !== 0;
 /** 64-bit: every large folio has a _pincount field. */
 export const folio_has_pincount = (w: World, folio: number): boolean => w.mem.order[folio] > 0;
 

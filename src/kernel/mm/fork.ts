@@ -6,8 +6,8 @@
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { folio_maybe_dma_pinned, folio_test, page_folio } from "./folio.js";
-import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, ZERO_PFN } from "./mem_map.js";
-import { set_pte } from "./memory.js";
+import { PG_anon, PG_anon_exclusive, ZERO_PFN } from "./mem_map.js";
+import { new_anon_page, set_pte } from "./memory.js";
 import { mm_alloc } from "./mmap.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import { is_cow_mapping, MMF_HAS_PINNED, mm_flag, VM_SHARED, VM_WRITE } from "./mm_types.js";
@@ -24,8 +24,7 @@ const vma_needs_copy = (vma: Vma): boolean => vma.anon_vma;
 
 /** copy_present_page(): the child gets its own exclusive copy; the parent PTE stays as it was. */
 function copy_present_page(w: World, dst: Mm, vma: Vma, addr: number, src_pte: Pte): void {
-  const copy = alloc_pages(w.mem, 0, PG_anon | PG_anon_exclusive | PG_lru);
-  w.mem.mapcount[copy] = 1;
+  const copy = new_anon_page(w, vma);
   w.mem.data.write(copy).set(w.mem.data.read(src_pte.pfn));
   set_pte(dst, addr, { pfn: copy, write: (vma.vm_flags & VM_WRITE) !== 0, dirty: true });
 }

@@ -6,13 +6,14 @@ import { BUG, WARN, WARN_ON_ONCE } from "../include/bug.js";
 import { EFAULT, EINVAL, ENOMEM, EOVERFLOW } from "../include/errno.js";
 import {
   FOLL_ANON, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT,
-  FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_WRITE, INTERNAL_GUP_FLAGS,
+  FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_WRITE, INTERNAL_GUP_FLAGS,
 } from "../include/foll.js";
 import { GUP_PIN_COUNTING_BIAS, page_align_down, PAGE_SIZE, TASK_SIZE_MAX } from "../include/page.js";
 import type { World } from "../world.js";
 import { current_mm } from "../world.js";
 import {
   folio_has_pincount, folio_mark_dirty, folio_put_refs, folio_ref_add, folio_test, is_zero_folio, page_folio,
+  PageAnonExclusive,
 } from "./folio.js";
 import { PG_anon, PG_anon_exclusive, PG_dirty, ZERO_PFN } from "./mem_map.js";
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
@@ -119,7 +120,7 @@ function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_fla
 function must_unshare(w: World, vma: Vma, flags: number, page: number): boolean {
   if ((flags & (FOLL_PIN | FOLL_WRITE)) !== FOLL_PIN || !w.config.anon_exclusive) return false;
   if (!folio_test(w, page_folio(w, page), PG_anon)) return (flags & FOLL_LONGTERM) !== 0 && is_cow_mapping(vma.vm_flags);
-  return !(w.mem.flags[page] & PG_anon_exclusive);
+  return !PageAnonExclusive(w, page);
 }
 
 /** vma_needs_dirty_tracking(): a shared mapping of a file whose writes the fs must see. */
@@ -229,20 +230,6 @@ export function pin_user_pages(w: World, start: number, nr_pages: number, gup_fl
   const mm = current_mm(w);
   if (flags < 0) return 0;
   return mm ? __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages!) : -EFAULT;
-}
-
-/** pin_user_pages_remote(): as pin_user_pages() on another process's mm. */
-export function pin_user_pages_remote(w: World, mm: Mm, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
-  const flags = is_valid_gup_args(w, "pin_user_pages_remote", pages, gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
-  return flags < 0 ? 0 : __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages!);
-}
-
-/** get_user_pages(): FOLL_GET references through the slow path; -EINVAL for invalid arguments. */
-export function get_user_pages(w: World, start: number, nr_pages: number, gup_flags: number, pages: number[] | null): number {
-  const flags = is_valid_gup_args(w, "get_user_pages", pages, gup_flags, FOLL_TOUCH | (pages ? FOLL_GET : 0));
-  const mm = current_mm(w);
-  if (flags < 0) return -EINVAL;
-  return mm ? __get_user_pages(w, mm, page_align_down(start), nr_pages, flags, pages ?? []) : -EFAULT;
 }
 
 /** unpin_user_folio(): drop npages pins of one folio in one go. */

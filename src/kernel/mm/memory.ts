@@ -6,11 +6,11 @@ import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { mapping_needs_dirty_tracking } from "../fs/inode.js";
 import { filemap_get_folio } from "./filemap.js";
-import { folio_mark_dirty, folio_nr_pages, folio_ref_count, folio_test, page_folio } from "./folio.js";
+import { folio_mark_dirty, folio_nr_pages, folio_ref_count, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
 import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import { find_vma, linear_page_index, VM_SHARED, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
-import { page_add_rmap, page_remove_rmap } from "./rmap.js";
+import { page_add_rmap, page_remove_rmap, rmap_walk } from "./rmap.js";
 import type { SwapPte } from "./swapfile.js";
 import { delete_from_swap_cache, folio_free_swap, free_swap_and_cache, free_swap_cache, swap_free } from "./swapfile.js";
 
@@ -37,17 +37,23 @@ export function zap_pte(w: World, mm: Mm, addr: number): void {
   const pte = follow_pte(mm, addr);
   if (!pte) return;
   mm.ptes.delete(vpn(addr));
-  if (pte.dirty && pte.pfn !== ZERO_PFN && !folio_test(w, page_folio(w, pte.pfn), PG_anon)) folio_mark_dirty(w, page_folio(w, pte.pfn));
+  if (pte.pfn === ZERO_PFN) return; // the zero page has no rmap, no mapping reference, no dirty state
   const folio = page_folio(w, pte.pfn);
-  const swapcache = pte.pfn !== ZERO_PFN && folio_test(w, folio, PG_swapcache); // the cache's reference keeps it alive
+  if (pte.dirty && !folio_test(w, folio, PG_anon)) folio_mark_dirty(w, folio);
+  const swapcache = folio_test(w, folio, PG_swapcache); // the cache's reference keeps it alive
   page_remove_rmap(w, pte.pfn);
   // The zapped page's reference goes in tlb_batch_pages_flush() (mm/mmu_gather.c) through
   // free_pages_and_swap_cache() -> free_swap_cache() (mm/swap_state.c).
   if (swapcache) free_swap_cache(w, folio);
 }
 
+/** unmap_mapping_folio(): zap every PTE, in every mm, that maps the folio. */
+export function unmap_mapping_folio(w: World, folio: number): void {
+  for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * PAGE_SIZE);
+}
+
 /** A new exclusive anonymous page mapped in vma; the mapping holds its one reference. */
-function new_anon_page(w: World, vma: Vma): number {
+export function new_anon_page(w: World, vma: Vma): number {
   const pfn = alloc_pages(w.mem, 0, PG_anon | PG_anon_exclusive | PG_lru);
   w.mem.mapcount[pfn] = 1;
   vma.anon_vma = true;
@@ -120,7 +126,7 @@ function reuse_swap_page(w: World, page: number, folio: number): boolean {
  */
 function can_reuse_anon(w: World, mm: Mm, page: number, folio: number): boolean {
   if (w.config.cow_reuse === "mapcount") return reuse_swap_page(w, page, folio);
-  if (w.config.anon_exclusive && w.mem.flags[page] & PG_anon_exclusive) return true;
+  if (PageAnonExclusive(w, page)) return true;
   return wp_can_reuse_anon_folio(w, mm, folio);
 }
 

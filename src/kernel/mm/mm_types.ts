@@ -1,5 +1,6 @@
 // include/linux/mm_types.h: mm_struct, vm_area_struct and the PTE bits the simulation keeps
 // (include/linux/mm.h for VM_* flags, include/linux/sched/coredump.h for MMF_* bits).
+import { PAGE_SIZE } from "../include/page.js";
 import type { SwapPte } from "./swapfile.js";
 
 export const VM_READ = 0x1;
@@ -35,7 +36,7 @@ export const vma_is_anonymous = (vma: Vma): boolean => vma.file < 0;
 
 /** The file page index that addr maps in a file VMA. */
 export const linear_page_index = (vma: Vma, addr: number): number =>
-  vma.vm_pgoff + Math.floor((addr - vma.vm_start) / 4096);
+  vma.vm_pgoff + Math.floor((addr - vma.vm_start) / PAGE_SIZE);
 
 /** A present PTE. Entries are replaced, never mutated, so clones may share them. */
 export interface Pte {

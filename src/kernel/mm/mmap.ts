@@ -3,8 +3,8 @@
 import { EINVAL } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
-import { folio_test, page_folio } from "./folio.js";
-import { PG_anon, PG_anon_exclusive, ZERO_PFN } from "./mem_map.js";
+import { folio_test, page_folio, PageAnonExclusive } from "./folio.js";
+import { PG_anon, ZERO_PFN } from "./mem_map.js";
 import { follow_pte, set_pte, zap_pte } from "./memory.js";
 import type { Mm, Vma } from "./mm_types.js";
 import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE } from "./mm_types.js";
@@ -96,8 +96,7 @@ export function mprotect(w: World, mm: Mm, addr: number, len: number, prot: numb
       if (v.vm_flags & VM_WRITE) {
         // Mapping an exclusive anonymous page writable at once came with PageAnonExclusive
         // (64fe24a3e05e, v6.0); before, such a page took a write fault (and its reuse check).
-        const anon_exclusive = w.config.anon_exclusive && pte.pfn !== ZERO_PFN &&
-          folio_test(w, page_folio(w, pte.pfn), PG_anon) && (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0;
+        const anon_exclusive = pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon) && PageAnonExclusive(w, pte.pfn);
         write = pte.write || (v.vm_flags & VM_SHARED ? pte.dirty : anon_exclusive);
       }
       set_pte(mm, a, { ...pte, write });

@@ -4,12 +4,11 @@
 // or references stays allocated but belongs to no file any more.
 import { EAGAIN } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
-import { xa_erase, xa_is_value } from "../lib/xarray.js";
 import type { World } from "../world.js";
-import { folio_put, folio_test } from "./folio.js";
+import { filemap_get_folios, filemap_remove_folio } from "./filemap.js";
+import { folio_test } from "./folio.js";
 import { PG_dirty, PG_writeback } from "./mem_map.js";
-import { zap_pte } from "./memory.js";
-import { rmap_walk } from "./rmap.js";
+import { unmap_mapping_folio } from "./memory.js";
 
 /**
  * truncate_inode_pages_range() from byte lstart to the end: returns the folios it could not
@@ -19,20 +18,14 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
   const inode = w.inodes[ino];
   const first = Math.ceil(lstart / PAGE_SIZE);
   const busy: number[] = [];
-  const indices = [...inode.i_pages.slots.keys()].filter((k) => k >= first).sort((a, b) => a - b);
-  for (const index of indices) {
-    const e = inode.i_pages.slots.get(index)!;
-    if (xa_is_value(e)) continue;
-    const folio = e.folio;
+  for (const folio of filemap_get_folios(inode, first, Infinity)) {
     if (folio_test(w, folio, PG_writeback)) {
       busy.push(folio);
       continue;
     }
-    for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * PAGE_SIZE);
-    xa_erase(inode.i_pages, index);
-    w.mem.mapping[folio] = -1;
-    w.mem.flags[folio] &= ~PG_dirty; // a truncated folio's data is gone: nothing to write back
-    folio_put(w, folio);
+    unmap_mapping_folio(w, folio);
+    w.mem.flags[folio] &= ~PG_dirty; // folio_cancel_dirty(): a truncated folio's data is gone
+    filemap_remove_folio(w, inode, folio);
   }
   for (const k of [...inode.disk.keys()]) if (k >= first) inode.disk.delete(k);
   return busy;

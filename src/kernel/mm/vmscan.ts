@@ -3,12 +3,13 @@
 // "mm: do not reclaim private data from pinned page", 2023) or otherwise referenced. An
 // anonymous folio goes out through the swap cache: a maybe-pinned one is never added to it
 // (feb889fb40fa), and an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
-import { xa_erase } from "../lib/xarray.js";
+import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
+import { filemap_remove_folio } from "./filemap.js";
 import type { Mm } from "./mm_types.js";
-import { folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_put, folio_ref_count, folio_test, page_folio } from "./folio.js";
+import { folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_ref_count, folio_test, page_folio } from "./folio.js";
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
-import { follow_pte, zap_pte } from "./memory.js";
+import { follow_pte, unmap_mapping_folio } from "./memory.js";
 import { page_remove_rmap, rmap_walk } from "./rmap.js";
 import { add_to_swap, delete_from_swap_cache, swap_duplicate } from "./swapfile.js";
 
@@ -54,20 +55,19 @@ function shrink_anon_folio(w: World, folio: number): ReclaimResult {
 export function shrink_folio(w: World, folio: number): ReclaimResult {
   if (folio_test(w, folio, PG_writeback)) return "writeback";
   if (folio_test(w, folio, PG_anon)) return folio_nr_pages(w, folio) > 1 ? "mapped" : shrink_anon_folio(w, folio);
-  for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * 4096); // try_to_unmap()
+  unmap_mapping_folio(w, folio); // try_to_unmap(): every PTE of a file folio just goes
   if (folio_maybe_dma_pinned(w, folio)) return "pinned";
   if (folio_test(w, folio, PG_dirty)) return "dirty";
   // __remove_mapping(): folio_ref_freeze() succeeds only if the page cache holds the last reference.
   if (folio_ref_count(w, folio) !== 1) return "referenced";
-  xa_erase(w.inodes[w.mem.mapping[folio]].i_pages, w.mem.index[folio]);
-  folio_put(w, folio);
+  filemap_remove_folio(w, w.inodes[w.mem.mapping[folio]], folio);
   return "reclaimed";
 }
 
 /** madvise(MADV_PAGEOUT): reclaim the folios mapped in the range; what each attempt gave. */
 export function madvise_pageout(w: World, mm: Mm, addr: number, len: number): ReclaimResult[] {
   const out: ReclaimResult[] = [];
-  for (let a = addr; a < addr + len; a += 4096) {
+  for (let a = addr; a < addr + len; a += PAGE_SIZE) {
     const pte = follow_pte(mm, a);
     if (pte && pte.pfn !== ZERO_PFN) out.push(shrink_folio(w, page_folio(w, pte.pfn)));
   }

@@ -12,7 +12,7 @@ import {
   bio_release_pages, bio_set_pages_dirty, blk_status_to_errno, BIO_MAX_VECS, register_bi_end_io, REQ_OP_READ,
   REQ_OP_WRITE, SECTOR_SHIFT, submit_bio,
 } from "../../block/bio.js";
-import { blk_dev_complete, blk_dev_run } from "../../block/blk_dev.js";
+import { blk_dev_run_owned } from "../../block/blk_dev.js";
 import { queue_work, register_work_fn } from "../../block/blk_state.js";
 import { iov_iter_reexpand, iov_iter_revert, iov_iter_truncate } from "../../lib/iov_iter/advance.js";
 import { iov_iter_zero } from "../../lib/iov_iter/copy.js";
@@ -25,13 +25,10 @@ import { kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write
 import type { kiocb } from "../kiocb.js";
 import { is_sync_kiocb, ki_complete } from "../kiocb.js";
 
-/** include/linux/errno.h: kernel-internal codes. */
-
 // iomap_dio_rw() dio_flags (include/linux/iomap.h)
 export const IOMAP_DIO_FORCE_WAIT = 1 << 0;
 export const IOMAP_DIO_PARTIAL = 1 << 2;
 // dio->flags: public bits (include/linux/iomap.h) and private ones (fs/iomap/direct-io.c)
-export const IOMAP_DIO_UNWRITTEN = 1 << 0;
 export const IOMAP_DIO_NO_INVALIDATE = 1 << 25;
 export const IOMAP_DIO_CALLER_COMP = 1 << 26;
 export const IOMAP_DIO_INLINE_COMP = 1 << 27;
@@ -222,32 +219,30 @@ function iomap_dio_bio_iter(w: World, dio: iomap_dio, iter: iov_iter, map: iomap
       if (ret) break out;
     }
     let nr_pages = bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS);
-    zero_tail: {
-      do {
-        if (dio.error) {
-          iov_iter_revert(w, iter, copied);
-          copied = ret = 0;
-          break out;
-        }
-        const bio = bio_alloc(w, dio.ino, nr_pages, bio_opf);
-        bio.bi_iter.bi_sector = pos >> SECTOR_SHIFT;
-        bio.bi_private = dio.id;
-        bio.bi_end_io = "iomap_dio_bio_end_io";
-        ret = bio_iov_iter_get_pages(w, bio, iter, alignment - 1);
-        if (ret) {
-          // Stop part way, but still zero the tail of the block below.
-          bio_put(w, bio);
-          break zero_tail;
-        }
-        const n = bio.bi_iter.bi_size;
-        if (!(dio.flags & IOMAP_DIO_WRITE) && dio.flags & IOMAP_DIO_DIRTY) bio_set_pages_dirty(w, bio);
-        dio.size += n;
-        copied += n;
-        nr_pages = bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS);
-        iomap_dio_submit_bio(w, dio, bio);
-        pos += n;
-      } while (nr_pages);
-    }
+    do {
+      if (dio.error) {
+        iov_iter_revert(w, iter, copied);
+        copied = ret = 0;
+        break out;
+      }
+      const bio = bio_alloc(w, dio.ino, nr_pages, bio_opf);
+      bio.bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+      bio.bi_private = dio.id;
+      bio.bi_end_io = "iomap_dio_bio_end_io";
+      ret = bio_iov_iter_get_pages(w, bio, iter, alignment - 1);
+      if (ret) {
+        // goto zero_tail: stop part way, but still zero the tail of the block below.
+        bio_put(w, bio);
+        break;
+      }
+      const n = bio.bi_iter.bi_size;
+      if (!(dio.flags & IOMAP_DIO_WRITE) && dio.flags & IOMAP_DIO_DIRTY) bio_set_pages_dirty(w, bio);
+      dio.size += n;
+      copied += n;
+      nr_pages = bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS);
+      iomap_dio_submit_bio(w, dio, bio);
+      pos += n;
+    } while (nr_pages);
     // Zero the rest of a sub-block write into a new block or past EOF, lest stale data show.
     if (need_zeroout || ((dio.flags & IOMAP_DIO_WRITE) && pos >= inode.i_size)) {
       const pad = pos & (FS_BLOCK_SIZE - 1);
@@ -380,11 +375,6 @@ export function iomap_dio_rw(w: World, iocb: kiocb, iter: iov_iter, lbs = 512, d
   for (;;) {
     const res = iomap_dio_wait(w, dio);
     if (res !== null) return res;
-    const mine = (id: number): boolean => w.block.bios[id]?.bi_private === dio.id && w.block.bios[id]?.bi_end_io === "iomap_dio_bio_end_io";
-    const moved = w.block.transferred.find(mine);
-    const queued = w.block.in_flight.find(mine);
-    if (moved !== undefined) blk_dev_complete(w, moved);
-    else if (queued !== undefined) blk_dev_run(w, queued);
-    else throw new Error(`dio ${dio.id} waits with no bio of its own at the device`);
+    if (!blk_dev_run_owned(w, "iomap_dio_bio_end_io", dio.id)) throw new Error(`dio ${dio.id} waits with no bio of its own at the device`);
   }
 }

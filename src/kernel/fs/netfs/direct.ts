@@ -72,6 +72,13 @@ function* buffer_pieces(rreq: netfs_io_request, len: number): Generator<[number,
 export function netfs_server_reply(w: World, id: number): boolean {
   const rreq = w.block.netfs[id];
   if (!rreq || rreq.state !== "in_flight") return false;
+  netfs_receive(w, rreq);
+  queue_work(w, "netfs_read_collection_worker", id);
+  return true;
+}
+
+/** The reply's data lands: the file's bytes up to EOF go into the buffer pages. */
+function netfs_receive(w: World, rreq: netfs_io_request): void {
   const inode = w.inodes[rreq.ino];
   const n = Math.max(0, Math.min(rreq.len, inode.i_size - rreq.start));
   let pos = rreq.start;
@@ -82,8 +89,6 @@ export function netfs_server_reply(w: World, id: number): boolean {
   }
   rreq.transferred = n;
   rreq.state = "replied";
-  queue_work(w, "netfs_read_collection_worker", id);
-  return true;
 }
 
 /** netfs_clear_buffer() / netfs_free_request(): drop the pins the extraction took. */
@@ -145,11 +150,10 @@ export function netfs_unbuffered_read_iter(w: World, iocb: kiocb, iter: iov_iter
   }
   w.block.netfs.push(rreq);
   if (sync) {
-    netfs_server_reply(w, rreq.id);
-    w.block.work = w.block.work.filter((x) => !(x.fn === "netfs_read_collection_worker" && x.arg === rreq.id));
+    // The task sleeps through the reply and the collection; no collector work is left queued.
+    netfs_receive(w, rreq);
     ret = netfs_read_collection(w, rreq);
     iocb.ki_pos += rreq.transferred;
-    ret = rreq.transferred;
   } else {
     ret = -EIOCBQUEUED;
   }

@@ -43,7 +43,7 @@ export function want_pages_array(w: World, pages: number[] | null, size: number,
  * first_iovec_segment(): address of the first non-empty user segment, maxsize clipped to it.
  * null after the kernel's BUG() for an iterator whose count outlives its segments.
  */
-export function first_iovec_segment(w: World, i: iov_iter, maxsize: number): { addr: number; size: number } | null {
+function first_iovec_segment(w: World, i: iov_iter, maxsize: number): { addr: number; size: number } | null {
   if (iter_is_ubuf(i)) return { addr: i.ubuf + i.iov_offset, size: maxsize };
   for (let k = 0, skip = i.iov_offset; k < i.nr_segs; k++, skip = 0) {
     const iov = i.__iov[i.seg + k];
