@@ -5,11 +5,12 @@
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
 import {
-  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids,
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target_ids, fuzz_targets,
 } from "../src/check/fuzz.js";
 import { all_targets } from "../src/check/targets.js";
-import { DEFAULT_DEPTH, exhaustive_check } from "../src/cli/check.js";
+import { DEFAULT_DEPTH, exhaustive_check, run_total, target_depth } from "../src/cli/check.js";
 import { BUGS, config_for } from "../src/kernel/index.js";
+import { best_of, once } from "./timing.js";
 
 export interface BugHunt {
   bug: string;
@@ -41,21 +42,14 @@ function exhaustive(bug: string): BugHunt["exhaustive"] {
   const config = config_for(bug)!;
   // The best of three runs: the shared machines' CPU steal comes in bursts of seconds, and a
   // check this short would otherwise measure the neighbours.
-  let seconds = Infinity;
-  let r!: ReturnType<typeof exhaustive_check>;
-  for (let k = 0; k < 3; k++) {
-    const t0 = performance.now();
-    r = exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds);
-    seconds = Math.min(seconds, (performance.now() - t0) / 1000);
-  }
-  const states = r.runs.reduce((n, x) => n + x.states, 0);
+  const { seconds, result: r } = best_of(3, () => exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds));
+  const states = run_total(r.runs, "states");
   if (!r.story) return { found: false, target: null, property: null, steps: null, states, seconds, target_seconds: null };
   const t = all_targets(config, default_catalog_bounds).find((x) => x.id === r.story!.target)!;
-  const t1 = performance.now();
-  explore(t.model, t.depth_bounded ? DEFAULT_DEPTH : 64);
+  const alone = once(() => explore(t.model, target_depth(t, DEFAULT_DEPTH)));
   return {
     found: true, target: r.story.target, property: r.story.violation!.property, steps: r.story.steps.length, states, seconds,
-    target_seconds: (performance.now() - t1) / 1000,
+    target_seconds: alone.seconds,
   };
 }
 
@@ -64,7 +58,8 @@ function random(bug: string): BugHunt["random"] {
   const t0 = performance.now();
   let failed_at = 0;
   // What `pincheck fuzz --bug ID` runs without --target: every target, budgets shared in rounds.
-  const all = fuzz_in_rounds(fuzz_target_ids(), (id) => fuzz_target(id, config, default_fuzz_bounds)!,
+  const make = fuzz_targets(config, default_fuzz_bounds);
+  const all = fuzz_in_rounds(fuzz_target_ids(), (id) => make(id)!,
     { runs: DEFAULT_RUNS, steps: DEFAULT_STEPS, seed: DEFAULT_SEED, on_run: () => (failed_at = performance.now()) });
   const r = all.report;
   const runs = all.done.reduce((n, d) => n + d.runs, 0);

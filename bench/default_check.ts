@@ -7,7 +7,7 @@ import { runInNewContext } from "node:vm";
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore_reference } from "../src/check/explore_reference.js";
 import { all_targets } from "../src/check/targets.js";
-import { DEFAULT_DEPTH, exhaustive_check } from "../src/cli/check.js";
+import { DEFAULT_DEPTH, exhaustive_check, guard_counting_model, run_total, target_depth } from "../src/cli/check.js";
 import { config_for } from "../src/kernel/index.js";
 
 export interface CheckMeasure {
@@ -30,8 +30,8 @@ export interface DefaultCheck {
 function measure(): CheckMeasure & { targets: DefaultCheck["targets"] } {
   const r = exhaustive_check(config_for()!, DEFAULT_DEPTH, default_catalog_bounds);
   if (r.story) throw new Error(`the default check found a violation: ${r.story.violation?.property}`);
-  const states = r.runs.reduce((n, x) => n + x.states, 0);
-  const transitions = r.runs.reduce((n, x) => n + x.transitions, 0);
+  const states = run_total(r.runs, "states");
+  const transitions = run_total(r.runs, "transitions");
   return {
     states, transitions, seconds: r.seconds, states_per_second: states / r.seconds, bytes_per_state: r.bytes / states,
     targets: r.runs.map((x) => ({ id: x.id, states: x.states, transitions: x.transitions })),
@@ -45,19 +45,13 @@ function measure_reference(): CheckMeasure {
   const guarded = new Map<string, number>();
   let states = 0, transitions = 0, bytes = 0, seconds = 0;
   for (const t of all_targets(config_for()!, default_catalog_bounds)) {
-    const model = {
-      ...t.model,
-      check(s: unknown) {
-        for (const id of t.guarded(s)) guarded.set(id, (guarded.get(id) ?? 0) + 1);
-        return t.model.check(s);
-      },
-    };
+    const model = guard_counting_model(t, guarded);
     gc();
     const heap0 = process.memoryUsage().heapUsed;
     let measuring = 0;
     const t0 = performance.now();
     // On return the visited set is still alive and the expanded states are not: its heap is the Map and the nodes.
-    const r = explore_reference(model, t.depth_bounded ? DEFAULT_DEPTH : 64, undefined, () => {
+    const r = explore_reference(model, target_depth(t, DEFAULT_DEPTH), undefined, () => {
       const m0 = performance.now();
       gc();
       bytes += Math.max(0, process.memoryUsage().heapUsed - heap0);

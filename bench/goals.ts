@@ -4,6 +4,7 @@ import type { BugHunt } from "./bug_hunt.js";
 import type { DefaultCheck } from "./default_check.js";
 import type { SpinRow } from "./vs_spin.js";
 import type { XstateRow } from "./vs_xstate.js";
+import { times } from "./table.js";
 
 export interface Goal {
   id: string;
@@ -25,7 +26,6 @@ function goal(id: string, text: string, kind: Goal["kind"], limit: number, measu
   };
 }
 
-const times = (v: number) => `${v.toFixed(v >= 100 ? 0 : 2)}x`;
 const secs = (v: number) => `${v.toFixed(3)} s`;
 
 export function goals(xstate: XstateRow[], spin: SpinRow[] | null, check: DefaultCheck, bugs: BugHunt[]): Goal[] {

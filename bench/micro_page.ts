@@ -35,8 +35,6 @@ export function micro_step(s: MicroState, a: MicroAction): MicroState {
   return (a & 1) ? s - (1 << shift) : s + (1 << shift);
 }
 
-export const describe_micro = (a: MicroAction): string => `${OPS[a & 3]} page ${a >> 2}`;
-
 /** Four bits set in each page's pincount field: no pincount reaches 3. */
 const pin_high = (pages: number): number => {
   let m = 0;

@@ -13,7 +13,7 @@ import { bug_hunt } from "./bug_hunt.js";
 import type { DefaultCheck } from "./default_check.js";
 import { default_check_bench } from "./default_check.js";
 import { spin_setup, spin_version } from "./spin.js";
-import { table } from "./table.js";
+import { table, times } from "./table.js";
 import type { Goal } from "./goals.js";
 import { goals } from "./goals.js";
 import type { SpinRow } from "./vs_spin.js";
@@ -24,7 +24,6 @@ import { vs_xstate } from "./vs_xstate.js";
 const quick = process.argv.includes("--quick");
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (s: number) => (s < 1 ? `${(s * 1000).toFixed(s < 0.01 ? 2 : 1)} ms` : `${s.toFixed(2)} s`);
-const x = (r: number) => `${r >= 100 ? r.toFixed(0) : r.toFixed(2)}x`;
 
 // The kernel-simulation parts run first: after the micro-model's multi-million-state runs the
 // heap is large enough that garbage collection would weigh on their times.
@@ -47,12 +46,12 @@ const results: Goal[] = goals(xstate, spin, check, bugs);
 const out: string[] = [];
 out.push("(a) page micro-model: pincheck vs xstate/graph (getAdjacencyMap and getShortestPaths on the xstate twin)");
 out.push(table(["pages", "states", "transitions", "xstate pairs", "pincheck", "getAdjacencyMap", "ratio", "getShortestPaths", "ratio", "engine over xstate transition()"],
-  xstate.map((r) => [r.pages, r.states, r.transitions, r.adjacency_entries, ms(r.pincheck_seconds), ms(r.adjacency_seconds), x(r.adjacency_ratio), ms(r.shortest_seconds), x(r.shortest_ratio), r.engine_over_xstate_seconds === null ? "-" : ms(r.engine_over_xstate_seconds)])));
+  xstate.map((r) => [r.pages, r.states, r.transitions, r.adjacency_entries, ms(r.pincheck_seconds), ms(r.adjacency_seconds), times(r.adjacency_ratio), ms(r.shortest_seconds), times(r.shortest_ratio), r.engine_over_xstate_seconds === null ? "-" : ms(r.engine_over_xstate_seconds)])));
 out.push("");
 out.push(`(b) page micro-model: pincheck vs SPIN (${spin ? `${spin_version()}; gcc -O2 -DSAFETY -DNOREDUCE, ./pan wall time` : `skipped: ${spin_skip}`})`);
 if (spin)
   out.push(table(["pages", "states", "transitions", "pincheck", "bytes/state", "SPIN", "SPIN (pan)", "pincheck/SPIN"],
-    spin.map((r) => [r.pages, r.states, r.transitions, ms(r.pincheck_seconds), r.pincheck_bytes_per_state.toFixed(1), ms(r.spin.seconds), `${r.spin.pan_seconds} s`, x(r.ratio)])));
+    spin.map((r) => [r.pages, r.states, r.transitions, ms(r.pincheck_seconds), r.pincheck_bytes_per_state.toFixed(1), ms(r.spin.seconds), `${r.spin.pan_seconds} s`, times(r.ratio)])));
 out.push("");
 out.push("(c) default check configuration (npm run check)");
 out.push(table(["engine", "states", "transitions", "time", "states/s", "bytes/state"], [

@@ -6,3 +6,6 @@ export function table(head: string[], rows: (string | number)[][]): string {
   const numeric = head.map((_, k) => rows.length > 0 && rows.every((r) => typeof r[k] === "number" || /^[\d.,]+( ?(ms|s|x))?$/.test(String(r[k]))));
   return [line(head, numeric.map(() => false)), line(width.map((w) => "-".repeat(w)), numeric), ...cells.slice(1).map((r) => line(r as string[], numeric))].join("\n");
 }
+
+/** A ratio as the tables show it: "312x", "2.41x". */
+export const times = (r: number): string => `${r >= 100 ? r.toFixed(0) : r.toFixed(2)}x`;

@@ -86,7 +86,7 @@ export const completion_machine = setup({
     transferred: {
       description: "The device has moved the data; bio_endio() has not run yet.",
       on: {
-        END_IO: [...end_io_branches],
+        END_IO: end_io_branches,
         CLEAN: { guard: "still_dirty", actions: "clean" },
       },
     },

@@ -36,6 +36,22 @@ export type IterEvent = { type: IterEventType };
 
 export type IterValue = "unbuilt" | "built" | "consumed" | "exhausted" | "pinned" | "referenced" | "bare" | "released";
 
+/**
+ * Taking a page from an iterator nothing was extracted from yet (built or consumed): extraction
+ * pins it from a user-backed iterator and hands it out bare from a kernel one; get_pages takes a
+ * reference, except from KVEC, which it refuses. (Once released, the same holds while pages are left.)
+ */
+const take_pages = {
+  EXTRACT: [
+    { guard: "will_pin", target: "pinned", actions: "step_on" },
+    { target: "bare", actions: "step_on" },
+  ],
+  GET_PAGES: [
+    { guard: "get_pages_refused", actions: "refuse" },
+    { target: "referenced", actions: "step_on" },
+  ],
+} as const;
+
 export const iterator_machine = setup({
   types: { context: {} as IterContext, events: {} as IterEvent },
   guards: {
@@ -76,14 +92,7 @@ export const iterator_machine = setup({
       description: "Nothing consumed, nothing extracted.",
       on: {
         ADVANCE: { target: "consumed", actions: "step_on" },
-        EXTRACT: [
-          { guard: "will_pin", target: "pinned", actions: "step_on" },
-          { target: "bare", actions: "step_on" },
-        ],
-        GET_PAGES: [
-          { guard: "get_pages_refused", actions: "refuse" },
-          { target: "referenced", actions: "step_on" },
-        ],
+        ...take_pages,
       },
     },
     consumed: {
@@ -97,14 +106,7 @@ export const iterator_machine = setup({
           { guard: "back_at_start", target: "built", actions: "step_back" },
           { actions: "step_back" },
         ],
-        EXTRACT: [
-          { guard: "will_pin", target: "pinned", actions: "step_on" },
-          { target: "bare", actions: "step_on" },
-        ],
-        GET_PAGES: [
-          { guard: "get_pages_refused", actions: "refuse" },
-          { target: "referenced", actions: "step_on" },
-        ],
+        ...take_pages,
       },
     },
     exhausted: {

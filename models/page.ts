@@ -44,6 +44,15 @@ export interface PageBounds {
 
 export const PAGE_BOUNDS: PageBounds = { pins: 2, refs: 1, maps: 2 };
 
+/**
+ * A write fault or a pin that cannot reuse a shared page: the faulting mapping gets its own copy,
+ * so this page loses that mapping, and is only held (by pins or references) if it was the last.
+ */
+const copied_away = [
+  { guard: "other_mappers", actions: "unmap" },
+  { target: "held", actions: "unmap" },
+] as const;
+
 export function make_page_machine(bounds: PageBounds = PAGE_BOUNDS) {
   return setup({
     types: { context: {} as PageContext, events: {} as PageEvent },
@@ -119,17 +128,9 @@ export function make_page_machine(bounds: PageBounds = PAGE_BOUNDS) {
           PUT: { guard: "has_ref", actions: "put" },
           FORK: { guard: "map_room", actions: "map" },
           // The writer reuses the page only if it holds the sole reference; otherwise it gets a copy.
-          WRITE_FAULT_COW: [
-            { guard: "sole_reference", target: "exclusive" },
-            { guard: "other_mappers", actions: "unmap" },
-            { target: "held", actions: "unmap" },
-          ],
+          WRITE_FAULT_COW: [{ guard: "sole_reference", target: "exclusive" }, ...copied_away],
           // A pin needs an exclusive page: reuse and pin it, or unshare into a copy and pin that.
-          PIN: [
-            { guard: "sole_reference", target: "pinned", actions: "pin" },
-            { guard: "other_mappers", actions: "unmap" },
-            { target: "held", actions: "unmap" },
-          ],
+          PIN: [{ guard: "sole_reference", target: "pinned", actions: "pin" }, ...copied_away],
           UNMAP: [
             { guard: "other_mappers", actions: "unmap" },
             { guard: "has_ref", target: "held", actions: "unmap" },

@@ -4,7 +4,6 @@
 // and process machines are monitored during the default exhaustive catalog exploration; the
 // iterator and completion machines only by path replay. Deterministic: no clock, no randomness.
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from "xstate";
-import { getStateNodes } from "xstate/graph";
 import { world_properties } from "../../properties/index.js";
 import { completion_machine } from "../../models/completion.js";
 import { iterator_machine } from "../../models/iterator.js";
@@ -15,7 +14,7 @@ import { catalog_model, default_catalog_bounds } from "./catalog.js";
 import { completion_driver, iterator_driver } from "./drivers/index.js";
 import type { Driver } from "./driver.js";
 import { explore } from "./explore.js";
-import { declared_transitions, machine_graph, taken_transitions } from "./machine_graph.js";
+import { declared_transitions, machine_graph, state_nodes, state_path, taken_transitions } from "./machine_graph.js";
 import type { MachineCoverage } from "./monitor.js";
 import { new_coverage } from "./monitor.js";
 import { check_machine } from "./path_replay.js";
@@ -105,8 +104,6 @@ export function docs_evidence(): DocsEvidence {
   return { coverage, exploration: { states: r.states, transitions: r.transitions, depth: r.depth, result: r.result }, replay_uncovered };
 }
 
-const state_path = (node: AnyStateNode): string => node.path.join(".");
-
 /** A guard as written: its name, the names under and(...), or "-". */
 function guard_names(t: AnyTransitionDefinition): string[] {
   const g = t.guard as unknown;
@@ -125,9 +122,6 @@ const guard_property = (t: AnyTransitionDefinition): string =>
 
 const target_text = (t: AnyTransitionDefinition): string =>
   t.target && t.target.length ? t.target.map(state_path).join(", ") : "(stays)";
-
-/** Every state node below the root, in definition order. */
-const state_nodes = (machine: AnyStateMachine): AnyStateNode[] => [...getStateNodes(machine.root)];
 
 /** The Mermaid stateDiagram-v2 of the machine's declared states and transitions. */
 export function mermaid(machine: AnyStateMachine): string {

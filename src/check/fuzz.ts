@@ -81,12 +81,25 @@ export function fuzz_target_ids(config: KernelConfig = config_for()!): string[] 
   return [...scenario_files().map((c) => c.lit.id), ...iter_fuzz_targets(config).map((x) => x.id), "catalog"];
 }
 
-/** The catalog, a scenario or an iov_iter initial state by its fuzz id, under a configuration. */
-export function fuzz_target(id: string, config: KernelConfig, bounds: CatalogBounds = default_fuzz_bounds): Target | undefined {
-  if (id === "catalog") return catalog_target(config, bounds);
-  if (id.startsWith("iov_iter:")) return iter_fuzz_targets(config).find((x) => x.id === id)?.target;
-  return scenario_targets(config).find((t) => t.id === id);
+/**
+ * The catalog, a scenario or an iov_iter initial state by its fuzz id, under one configuration,
+ * for targets fuzzed again and again (fuzz_in_rounds). The scenario and iterator targets hold no
+ * state a run changes, so they are built once, on first use (the iterator layer's initial states
+ * take a tenth of a second); the catalog, whose monitors record coverage, is built fresh each time.
+ */
+export function fuzz_targets(config: KernelConfig, bounds: CatalogBounds = default_fuzz_bounds): (id: string) => Target | undefined {
+  let iters: ReturnType<typeof iter_fuzz_targets> | undefined;
+  let scenarios: Target[] | undefined;
+  return (id) => {
+    if (id === "catalog") return catalog_target(config, bounds);
+    if (id.startsWith("iov_iter:")) return (iters ??= iter_fuzz_targets(config)).find((x) => x.id === id)?.target;
+    return (scenarios ??= scenario_targets(config)).find((t) => t.id === id);
+  };
 }
+
+/** One target by its fuzz id, under a configuration. */
+export const fuzz_target = (id: string, config: KernelConfig, bounds: CatalogBounds = default_fuzz_bounds): Target | undefined =>
+  fuzz_targets(config, bounds)(id);
 
 /** A short name for an action's kind, for the statistics. */
 export function op_of(a: unknown): string {

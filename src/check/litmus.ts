@@ -278,7 +278,7 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
           return f as PinFlag;
         });
         const dup = out.flags.find((f, i) => out.flags!.indexOf(f) !== i);
-        if (dup) c.fail(`${sp}.flags`, `repeats ${dup} (a subset of ${PIN_FLAGS.join(", ")})`);
+        if (dup) c.fail(`${sp}.flags`, `repeats ${dup} (a subset of ${list})`);
       }
       return out;
     });
@@ -365,6 +365,10 @@ export const catalog_files = (): string[] =>
   readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".json")).sort().map((f) => join(SCENARIO_DIR, f));
 export const display_path = (p: string): string => (p.startsWith(SCENARIO_DIR) ? `scenarios/${basename(p)}` : p);
 
+/** Every catalog file loaded and compiled, with the path it is shown by (scenarios/NAME.json). */
+export const catalog_entries = (): { path: string; c: Compiled }[] =>
+  catalog_files().map((p) => ({ path: display_path(p), c: compile_litmus(load_litmus(p, display_path(p))) }));
+
 // ---------------------------------------------------------------------------------------------
 // Compilation to a Scenario. Vars: p.NAME process (mm index), a.BUF buffer address, f.FILE inode,
 // dio.G iocb of the dio_read that is step G, fx.PROC.BUF.PAGE pinned pfn of a fixed buffer,
@@ -383,6 +387,9 @@ export interface Compiled {
   steps: { g: number; step: Step }[];
   shared: SharedMap[];
 }
+
+/** Where in its file a dio step reads or writes: its page and half page. */
+const file_pos = (s: Step): number => s.page! * PAGE_SIZE + s.half! * HALF;
 
 const describe_step = (s: Step): string => {
   const at = (s.buf && s.buf !== s.proc ? `${s.buf} ` : "") + `page ${s.page}` + (s.half !== undefined ? ` half ${s.half}` : "");
@@ -456,25 +463,26 @@ export function compile_litmus(lit: LitmusFile): Compiled {
     const base = { name: describe_step(s), ready: (_w: World, v: Vars) => alive(v, s.proc) };
     const fx = `fx.${s.proc}.${s.buf}.${s.page}`;
     const pn = `pn.${s.proc}.${s.buf}.${s.page}`;
+    /** A dio step's async kiocb at its file position, its id kept as dio.G (for completion and sync). */
+    const kiocb = (w: World, v: Vars) => {
+      const iocb = init_async_kiocb(w, v[`f.${s.file}`], file_pos(s));
+      v[`dio.${g}`] = iocb.id;
+      return iocb;
+    };
     switch (s.op) {
       case "dio_read":
         return { ...base, run(w, v) {
           w.current = v[`p.${s.proc}`];
-          const iocb = init_async_kiocb(w, v[`f.${s.file}`], s.page! * PAGE_SIZE + s.half! * HALF);
-          v[`dio.${g}`] = iocb.id;
-          aio_read(w, iocb, iov_iter_ubuf(w, READ, addr(v, s), HALF));
+          aio_read(w, kiocb(w, v), iov_iter_ubuf(w, READ, addr(v, s), HALF));
         } };
       case "dio_write":
         return { ...base, run(w, v) {
           w.current = v[`p.${s.proc}`];
-          const iocb = init_async_kiocb(w, v[`f.${s.file}`], s.page! * PAGE_SIZE + s.half! * HALF);
-          v[`dio.${g}`] = iocb.id;
-          aio_write(w, iocb, iov_iter_ubuf(w, WRITE, addr(v, s), (s.halves ?? 1) * HALF));
+          aio_write(w, kiocb(w, v), iov_iter_ubuf(w, WRITE, addr(v, s), (s.halves ?? 1) * HALF));
         } };
       case "read_fixed":
         return { ...base, run(w, v) {
-          const iocb = init_async_kiocb(w, v[`f.${s.file}`], s.page! * PAGE_SIZE + s.half! * HALF);
-          v[`dio.${g}`] = iocb.id;
+          const iocb = kiocb(w, v);
           // No buffer registered at that index (the registration was refused): the request fails.
           const page_addr = addr(v, s) - s.half! * HALF;
           const imu = v[fx] === undefined ? null : { ubuf: page_addr, len: PAGE_SIZE, bvec: [{ bv_page: v[fx], bv_offset: 0, bv_len: PAGE_SIZE }], pages: [v[fx]] };
@@ -685,7 +693,7 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       for (const { g, step } of steps) {
         if ((step.op !== "dio_read" && step.op !== "read_fixed") || v[`dio.${g}`] === undefined || v[`seen.${g}`] !== undefined) continue;
         if (!w.block.completions.some((x) => x.iocb === v[`dio.${g}`] && x.res > 0)) continue;
-        const pos = step.page! * PAGE_SIZE + step.half! * HALF;
+        const pos = file_pos(step);
         const m = read_mismatch(w, v[`p.${step.proc}`], v[`a.${step.buf}`] + pos, peek_disk(w, v[`f.${step.file}`], pos, HALF));
         v[`seen.${g}`] = 1;
         v[`bad.${g}`] = m ? m.at : -1; // -1: the reader got the device's bytes
@@ -706,7 +714,7 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
   const persisted: ReadOutcome[] = [];
   for (const { g, step } of c.steps) {
     if ((step.op !== "dio_read" && step.op !== "read_fixed") || v[`dio.${g}`] === undefined) continue;
-    const pos = step.page! * PAGE_SIZE + step.half! * HALF;
+    const pos = file_pos(step);
     const done = v[`seen.${g}`] === 1;
     const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
     const at = v[`bad.${g}`];
@@ -872,7 +880,18 @@ export function litmus_verdicts(c: Compiled, era?: string): VerdictResult[] {
 // ---------------------------------------------------------------------------------------------
 // docs/verdicts.md
 
-export const cell = (r: VerdictResult): string => `${r.verdict}${r.witness !== null ? ` (${r.witness})` : ""}${r.match ? "" : ` ✗ expected ${r.expected}`}`;
+/** A verdict as a table cell shows it: "Sometimes (4)", with "✗ expected Never" when it differs. */
+export const cell = (r: Pick<VerdictResult, "verdict" | "witness" | "match"> & { expected?: Verdict | null }): string =>
+  `${r.verdict}${r.witness !== null ? ` (${r.witness})` : ""}${r.match ? "" : ` ✗ expected ${r.expected}`}`;
+
+/**
+ * One file's results as the rows of the verdict table: the rows without a bug switch, then one
+ * row per bug switch; in each, the result per era of ERAS (undefined: the file expects nothing there).
+ */
+export function verdict_grid(results: readonly VerdictResult[]): { bug: string | undefined; by_era: (VerdictResult | undefined)[] }[] {
+  const bugs = [undefined, ...new Set(results.filter((r) => r.bug).map((r) => r.bug))];
+  return bugs.map((bug) => ({ bug, by_era: ERAS.map((e) => results.find((x) => x.era === e.id && x.bug === bug)) }));
+}
 
 /** The verdict table for the whole catalog: one row per scenario (and per bug switch), one column per era. */
 export function verdict_table(entries: { path: string; c: Compiled; results: VerdictResult[] }[]): string {
@@ -890,14 +909,9 @@ export function verdict_table(entries: { path: string; c: Compiled; results: Ver
     `|---|---|${eras.map(() => "---").join("|")}|`,
   ];
   for (const { path, c, results } of entries) {
-    const bugs = [undefined, ...new Set(results.filter((r) => r.bug).map((r) => r.bug))];
-    for (const bug of bugs) {
-      const cells = eras.map((e) => {
-        const r = results.find((x) => x.era === e && x.bug === bug);
-        return r ? cell(r) : "—";
-      });
+    for (const { bug, by_era } of verdict_grid(results)) {
       const name = `[${c.lit.id}](../${path})${bug ? ` + bug \`${bug}\`` : ""}`;
-      lines.push(`| ${name} | ${outcome_text(c.lit.outcome)} | ${cells.join(" | ")} |`);
+      lines.push(`| ${name} | ${outcome_text(c.lit.outcome)} | ${by_era.map((r) => (r ? cell(r) : "—")).join(" | ")} |`);
     }
   }
   lines.push("");
@@ -907,8 +921,5 @@ export function verdict_table(entries: { path: string; c: Compiled; results: Ver
 
 /** Generate the whole table from the catalog as it is now. */
 export function catalog_verdict_table(): string {
-  return verdict_table(catalog_files().map((p) => {
-    const c = compile_litmus(load_litmus(p, display_path(p)));
-    return { path: display_path(p), c, results: litmus_verdicts(c) };
-  }));
+  return verdict_table(catalog_entries().map((e) => ({ ...e, results: litmus_verdicts(e.c) })));
 }

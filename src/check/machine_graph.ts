@@ -21,6 +21,12 @@ export const snapshot_key = (s: { value: unknown; context: unknown }): string =>
 
 export const edge_key = (from: string, event: string): string => `${from} --${event}-->`;
 
+/** A state node's path from the root: "alive.pinning.ever". */
+export const state_path = (node: AnyStateNode): string => node.path.join(".");
+
+/** Every state node below the root, in definition order. */
+export const state_nodes = (machine: AnyStateMachine): AnyStateNode[] => [...getStateNodes(machine.root)];
+
 export interface MachineEdge {
   from: string;
   event: string;
@@ -66,7 +72,7 @@ const transition_name = (node: AnyStateNode, event: string, k: number, of: numbe
 /** Every transition the machine definition declares, each guarded alternative on its own. */
 export function declared_transitions(machine: AnyStateMachine): Map<AnyTransitionDefinition, string> {
   const out = new Map<AnyTransitionDefinition, string>();
-  for (const node of [machine.root, ...getStateNodes(machine.root)]) {
+  for (const node of [machine.root, ...state_nodes(machine)]) {
     for (const [event, list] of node.transitions) list.forEach((t, k) => out.set(t, transition_name(node, event, k, list.length)));
   }
   return out;

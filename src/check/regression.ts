@@ -4,6 +4,7 @@
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CatalogBounds } from "./catalog.js";
+import { setting_text } from "./trace.js";
 
 export interface RegressionInput {
   /** The file the test will be written to (import paths are made relative to it). */
@@ -41,7 +42,7 @@ function literal(x: unknown): string {
 }
 
 export function regression_test(r: RegressionInput): string {
-  const setting = `era ${r.era}${r.bug ? `, bug switch ${r.bug}` : ""}`;
+  const setting = setting_text(r.era, r.bug);
   const actions = r.actions.map((a, k) => `  ${literal(a)}, // ${k + 1}. ${r.texts[k]}`).join("\n");
   const found_now = r.enabled_now === null;
   const lines = [

@@ -81,6 +81,17 @@ export function replay_story(t: Target, initial: string, actions: readonly unkno
   return story;
 }
 
+/** replay_story of a counterexample the explorer or the fuzzer just found: it must break a property again. */
+export function counterexample_story(t: Target, initial: string, actions: readonly unknown[]): Story {
+  const story = replay_story(t, initial, actions);
+  if (typeof story === "string" || !story.violation)
+    throw new Error(`internal: the counterexample does not replay: ${typeof story === "string" ? story : "no violation"}`);
+  return story;
+}
+
+/** The kernel a run simulated, in words: "era ERA", or "era ERA, bug switch ID". */
+export const setting_text = (era: string, bug: string | null | undefined): string => `era ${era}${bug ? `, bug switch ${bug}` : ""}`;
+
 const fmt = (p: PageView | null): string => (p ? `ref ${p.refcount} pin ${p.pincount} map ${p.mapcount} [${p.flags}]` : "free");
 
 export function story_text(st: Story): string {

@@ -3,15 +3,16 @@
 import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import { default_catalog_bounds } from "../check/catalog.js";
+import type { Model } from "../check/explore.js";
 import { explore } from "../check/explore.js";
 import type { Target } from "../check/targets.js";
 import { all_targets } from "../check/targets.js";
 import type { Story } from "../check/trace.js";
-import { replay_story, story_itf, story_text } from "../check/trace.js";
+import { counterexample_story, setting_text, story_itf, story_text } from "../check/trace.js";
 import type { KernelConfig } from "../kernel/index.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
-import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
+import { bounds_flag_specs, bounds_flags, bounds_text, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const DEFAULT_DEPTH = 5;
@@ -46,9 +47,6 @@ The first violation is reported with a shortest trace.
   --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
-/** Every target's id, in the order check explores them. */
-const target_ids = (): string[] => all_targets(config_for()!).map((t) => t.id);
-
 export interface TargetRun {
   id: string;
   result: "ok" | "violation";
@@ -57,18 +55,26 @@ export interface TargetRun {
   depth: number;
 }
 
-/** Explore one target, counting per property the states in which its guarded situation arose. */
-function run_target(t: Target, depth: number, progress: ReturnType<typeof progress_reporter>, guarded: Map<string, number>) {
-  const model = {
+/** States or transitions summed over the targets run. */
+export const run_total = (runs: readonly TargetRun[], k: "states" | "transitions"): number => runs.reduce((a, r) => a + r[k], 0);
+
+/** The depth a target is explored to: --depth, or for a finite scenario a bound that only guards against a runaway file. */
+export const target_depth = (t: Target, depth: number): number => (t.depth_bounded ? depth : SCENARIO_STEP_LIMIT);
+
+/** The target's model, counting per property the states in which its guarded situation arose. */
+export function guard_counting_model(t: Target, guarded: Map<string, number>): Model<unknown, unknown> {
+  return {
     ...t.model,
     check(s: unknown) {
       for (const id of t.guarded(s)) guarded.set(id, (guarded.get(id) ?? 0) + 1);
       return t.model.check(s);
     },
   };
-  // A finite target's bound only guards against a runaway scenario file.
-  return explore(model, t.depth_bounded ? depth : SCENARIO_STEP_LIMIT, progress);
 }
+
+/** A monitored machine's coverage line, as check and fuzz print it. */
+export const machine_coverage_line = (m: ReturnType<NonNullable<Target["machine_coverage"]>>[number]): string =>
+  `  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`;
 
 export interface CheckRun {
   targets: Target[];
@@ -94,7 +100,7 @@ export function exhaustive_check(
   const t0 = process.hrtime.bigint();
   let failed: { target: Target; initial: string; actions: unknown[] } | null = null;
   for (const t of targets) {
-    const r = run_target(t, depth, progress, guarded);
+    const r = explore(guard_counting_model(t, guarded), target_depth(t, depth), progress);
     runs.push({ id: t.id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth });
     bytes += r.memory?.bytes ?? 0;
     if (r.trace) {
@@ -103,19 +109,19 @@ export function exhaustive_check(
     }
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const story = failed ? replay_story(failed.target, failed.initial, failed.actions) : null;
-  if (typeof story === "string" || (story && !story.violation))
-    throw new Error(`internal: the counterexample does not replay: ${typeof story === "string" ? story : "no violation"}`);
+  const story = failed ? counterexample_story(failed.target, failed.initial, failed.actions) : null;
   return { targets, runs, guarded, story, seconds, bytes };
 }
 
 export function run_check(argv: string[]): number {
+  // Every target's id, in the order check explores them.
+  const target_ids = all_targets(config_for()!).map((t) => t.id);
   const flags = parse_flags(argv, {
     depth: { type: "string", allowed: "an integer from 0 to 12" },
     ...kernel_flag_specs(),
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
-    target: { type: "string", allowed: target_ids().join(", ") },
+    target: { type: "string", allowed: target_ids.join(", ") },
     ...bounds_flag_specs,
     help: { type: "boolean" },
   });
@@ -125,19 +131,18 @@ export function run_check(argv: string[]): number {
   }
   const depth = int_flag(flags.depth, "depth", 0, 12, DEFAULT_DEPTH);
   const { era, bug, config } = kernel_flags(flags);
-  const setting = `era ${era}${bug ? `, bug switch ${bug}` : ""}`;
+  const setting = setting_text(era, bug);
   const json = flags.json === true;
   const progress = progress_reporter(json);
 
   const bounds = bounds_flags(flags, default_catalog_bounds);
   const only = flags.target as string | undefined;
-  if (only !== undefined && !target_ids().includes(only)) throw new UsageError(`--target must be one of ${target_ids().join(", ")}, got '${only}'`);
+  if (only !== undefined && !target_ids.includes(only)) throw new UsageError(`--target must be one of ${target_ids.join(", ")}, got '${only}'`);
   const { targets, runs, guarded, story, seconds } = exhaustive_check(config, depth, bounds, progress, only);
   clear_progress(progress !== undefined);
 
   if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");
 
-  const total = (k: "states" | "transitions") => runs.reduce((a, r) => a + r[k], 0);
   const machines = targets.flatMap((t) => t.machine_coverage?.() ?? []);
   const vacuous = story ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
   if (json) {
@@ -147,8 +152,8 @@ export function run_check(argv: string[]): number {
       message: story?.violation?.message ?? null,
       era,
       bug: bug ?? null,
-      states: total("states"),
-      transitions: total("transitions"),
+      states: run_total(runs, "states"),
+      transitions: run_total(runs, "transitions"),
       depth: Math.max(...runs.map((r) => r.depth)),
       max_depth: depth,
       bounds,
@@ -158,13 +163,12 @@ export function run_check(argv: string[]): number {
       ...(story ? { trace: { target: story.target, initial: story.initial, steps: story.steps } } : {}),
     }));
   } else if (!story) {
-    console.log(`pincheck check: no violation (${setting}; paths of ${depth} steps; catalog of ${bounds.processes} processes, ${bounds.pages} page(s), ${bounds.in_flight} I/O in flight, ${bounds.fixed} fixed buffer(s); every scenario interleaving)`);
+    console.log(`pincheck check: no violation (${setting}; paths of ${depth} steps; catalog of ${bounds_text(bounds)}; every scenario interleaving)`);
     for (const r of runs) console.log(`  ${r.id}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth}`);
-    console.log(`  total ${total("states")} states in ${seconds.toFixed(2)} s`);
+    console.log(`  total ${run_total(runs, "states")} states in ${seconds.toFixed(2)} s`);
     console.log(`  properties (states where each one's situation arose): ${[...guarded].map(([id, n]) => `${id} ${n}`).join(", ")}`);
     if (vacuous.length) console.log(`  vacuous (never exercised): ${vacuous.join(", ")}`);
-    for (const m of machines)
-      console.log(`  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`);
+    for (const m of machines) console.log(machine_coverage_line(m));
   } else {
     console.log(`pincheck check: ${story.violation!.property} violated (${setting})`);
     console.log(story_text(story));

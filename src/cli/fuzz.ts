@@ -3,21 +3,22 @@
 // the first failing run to a short trace that prints, serialises and replays like the explorer's.
 import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
-import type { FuzzReport } from "../check/fuzz.js";
+import type { FuzzOptions, FuzzReport } from "../check/fuzz.js";
 import {
-  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids, replay_enabled, ROUND,
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids, fuzz_targets, replay_enabled,
+  ROUND,
 } from "../check/fuzz.js";
 import { regression_test } from "../check/regression.js";
 import type { Target } from "../check/targets.js";
 import { all_targets, iter_fuzz_targets, scenario_files } from "../check/targets.js";
 import type { Story } from "../check/trace.js";
-import { replay_story, story_itf, story_text } from "../check/trace.js";
+import { counterexample_story, setting_text, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
-import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
+import { machine_coverage_line } from "./check.js";
+import { bounds_flag_specs, bounds_flags, bounds_text, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
 
-const target_ids = (): string[] => fuzz_target_ids();
 const b = default_fuzz_bounds;
 
 /** Text after an indent (the help's option column), wrapped at spaces to at most 100 columns. */
@@ -45,7 +46,8 @@ function target_help(): string {
   );
 }
 
-export const fuzz_help = `usage: pincheck fuzz [--runs N] [--steps N] [--seed N] [--processes N] [--pages N] [--in-flight N]
+/** The help (a function: listing the targets builds the iterator layer's initial states). */
+export const fuzz_help = (): string => `usage: pincheck fuzz [--runs N] [--steps N] [--seed N] [--processes N] [--pages N] [--in-flight N]
                      [--fixed N] [--target ID] [--era ERA] [--bug ID] [--json] [--trace-out FILE]
                      [--replay SEED:PATH] [--export FILE]
 
@@ -72,7 +74,8 @@ check prints its counterexamples.
   --export FILE      write the counterexample as a vitest regression test (put it under test/regressions/)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
-interface Setup {
+/** The flags: the fuzz budget and --replay's seed and path, and what runs under which kernel. */
+interface Setup extends Omit<FuzzOptions, "on_run"> {
   /** The target that ran last (the failing one, if any); the one named by --target if given. */
   target: string;
   /** Whether --target named it; otherwise every target runs (fuzz_in_rounds). */
@@ -80,17 +83,13 @@ interface Setup {
   era: string;
   bug: string | undefined;
   bounds: CatalogBounds;
-  runs: number;
-  steps: number;
-  seed: number;
-  path: string | undefined;
 }
 
-function parse(flags: Record<string, string | boolean | undefined>): Setup {
+function parse(flags: Record<string, string | boolean | undefined>, target_ids: readonly string[]): Setup {
   const { era, bug } = kernel_flags(flags);
   const explicit = flags.target !== undefined;
   const target = (flags.target as string | undefined) ?? "catalog";
-  if (!target_ids().includes(target)) throw new UsageError(`--target must be one of ${target_ids().join(", ")}, got '${target}'`);
+  if (!target_ids.includes(target)) throw new UsageError(`--target must be one of ${target_ids.join(", ")}, got '${target}'`);
   let seed = int_flag(flags.seed, "seed", 0, 2 ** 31 - 1, DEFAULT_SEED);
   let path: string | undefined;
   if (flags.replay !== undefined) {
@@ -130,17 +129,18 @@ function stats_lines(r: FuzzReport, machines: ReturnType<NonNullable<Target["mac
     `  actions taken (${st.actions} in ${st.runs} run${st.runs === 1 ? "" : "s"}): ${Object.entries(st.ops).map(([op, n]) => `${op} ${n}`).join(", ")}`,
     `  properties (share of runs where each one's situation arose): ${Object.entries(st.guarded_runs).map(([id, n]) => `${id} ${pct(n, st.runs)}`).join(", ")}`,
     ...(st.vacuous.length ? [`  never exercised: ${st.vacuous.join(", ")}`] : []),
-    ...(machines ?? []).map((m) => `  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`),
+    ...(machines ?? []).map(machine_coverage_line),
   ];
 }
 
 export function run_fuzz(argv: string[]): number {
+  const target_ids = fuzz_target_ids();
   const flags = parse_flags(argv, {
     runs: { type: "string", allowed: "an integer from 1 to 1000000" },
     steps: { type: "string", allowed: "an integer from 1 to 200" },
     seed: { type: "string", allowed: "an integer from 0 to 2147483647" },
     ...bounds_flag_specs,
-    target: { type: "string", allowed: target_ids().join(", ") },
+    target: { type: "string", allowed: target_ids.join(", ") },
     ...kernel_flag_specs(),
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
@@ -149,33 +149,27 @@ export function run_fuzz(argv: string[]): number {
     help: { type: "boolean" },
   });
   if (flags.help) {
-    console.log(fuzz_help);
+    console.log(fuzz_help());
     return 0;
   }
-  const s = parse(flags);
+  const s = parse(flags, target_ids);
   const json = flags.json === true;
   // Without --target (and without --replay, whose path belongs to one target) every target
   // runs, cheapest first as check explores them, sharing the budget in rounds (fuzz_in_rounds).
-  const ids = s.explicit || s.path !== undefined ? [s.target] : target_ids();
+  const ids = s.explicit || s.path !== undefined ? [s.target] : target_ids;
+  const make = fuzz_targets(config_for(s.bug, s.era)!, s.bounds);
   const t0 = process.hrtime.bigint();
-  const all = fuzz_in_rounds(ids, (id) => fuzz_target(id, config_for(s.bug, s.era)!, s.bounds)!,
-    { runs: s.runs, steps: s.steps, seed: s.seed, path: s.path },
-    (runs) => {
-      const on_run = fuzz_progress_reporter(json, runs);
-      return { on_run, end: () => clear_progress(on_run !== undefined) };
-    });
+  const all = fuzz_in_rounds(ids, (id) => make(id)!, s, (runs) => {
+    const on_run = fuzz_progress_reporter(json, runs);
+    return { on_run, end: () => clear_progress(on_run !== undefined) };
+  });
   const { target: t, report: r, done } = all;
   s.target = all.id;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (s.path !== undefined && r.runs === 0)
     throw new UsageError(`--replay ${s.seed}:${s.path}: the path leads to no run; give SEED:PATH as a failing run prints it`);
 
-  let story: Story | null = null;
-  if (r.violation) {
-    const st = replay_story(t, t.initial_name(t.model.initial()[0]), r.actions);
-    if (typeof st === "string" || !st.violation) throw new Error(`internal: the counterexample does not replay: ${typeof st === "string" ? st : "no violation"}`);
-    story = st;
-  }
+  const story = r.violation ? counterexample_story(t, t.initial_name(t.model.initial()[0]), r.actions) : null;
   const replay = r.violation ? replay_command(s, r) : null;
   if (story && flags["trace-out"]) {
     const itf = story_itf(story, s.bug ?? null, s.era) as { "#meta": { pincheck: Record<string, unknown> } };
@@ -184,7 +178,7 @@ export function run_fuzz(argv: string[]): number {
   }
   if (story && flags.export) export_regression(flags.export as string, s, r, replay!, story, t.describe);
 
-  const setting = `era ${s.era}${s.bug ? `, bug switch ${s.bug}` : ""}`;
+  const setting = setting_text(s.era, s.bug);
   const machines = t.machine_coverage?.();
   if (json) {
     const st = r.stats;
@@ -208,7 +202,7 @@ export function run_fuzz(argv: string[]): number {
     return r.violation ? 1 : 0;
   }
   const what_ran = s.target === "catalog"
-    ? `catalog of ${s.bounds.processes} processes, ${s.bounds.pages} page(s), ${s.bounds.in_flight} I/O in flight, ${s.bounds.fixed} fixed buffer(s)`
+    ? `catalog of ${bounds_text(s.bounds)}`
     : t.id === "iov_iter" ? `iov_iter from ${t.initial_name(t.model.initial()[0])}` : `scenario ${s.target}`;
   const shape = !r.violation && done.length > 1 ? `every target; statistics below for the last, ${s.target}` : what_ran;
   const rate = `${(r.runs / Math.max(seconds, 1e-9)).toFixed(0)} runs/s`;
@@ -227,7 +221,7 @@ export function run_fuzz(argv: string[]): number {
   if (!story && breaks && r.stats.vacuous.includes(breaks)) {
     // Only the targets that check that property (the iterator layer and the world have their own).
     const props = new Map(all_targets(config_for(s.bug, s.era)!, s.bounds).map((x) => [x.id, x.properties]));
-    const others = target_ids().filter((id) => id !== s.target && props.get(id.startsWith("iov_iter:") ? "iov_iter" : id)?.includes(breaks));
+    const others = target_ids.filter((id) => id !== s.target && props.get(id.startsWith("iov_iter:") ? "iov_iter" : id)?.includes(breaks));
     console.log(`  note: no run reached the situation ${breaks} guards, the property --bug ${s.bug} breaks; try --target ${others.join(" or ")}`);
   }
   return r.violation ? 1 : 0;

@@ -27,13 +27,17 @@ export function era_flag(flags: Flags): string | undefined {
   return era;
 }
 
+/** A --bug value, validated. */
+export function bug_flag(bug: string): string {
+  if (!bug_ids().includes(bug)) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
+  return bug;
+}
+
 /** --era (default current) and --bug, validated, and the kernel configuration they name. */
 export function kernel_flags(flags: Flags): { era: string; bug: string | undefined; config: KernelConfig } {
   const era = era_flag(flags) ?? "current";
-  const bug = flags.bug as string | undefined;
-  const config = config_for(bug, era);
-  if (!config) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${bug}'`);
-  return { era, bug, config };
+  const bug = flags.bug === undefined ? undefined : bug_flag(flags.bug as string);
+  return { era, bug, config: config_for(bug, era)! };
 }
 
 /** The catalog bounds from the flags, each defaulting to defaults. */
@@ -43,3 +47,7 @@ export const bounds_flags = (flags: Flags, defaults: CatalogBounds): CatalogBoun
   in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, defaults.in_flight),
   fixed: int_flag(flags.fixed, "fixed", 0, 2, defaults.fixed),
 });
+
+/** The catalog bounds in words, as the commands report them. */
+export const bounds_text = (b: CatalogBounds): string =>
+  `${b.processes} processes, ${b.pages} page(s), ${b.in_flight} I/O in flight, ${b.fixed} fixed buffer(s)`;

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import { all_targets } from "../check/targets.js";
+import type { Story } from "../check/trace.js";
 import { replay_story, story_text } from "../check/trace.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
@@ -25,7 +26,7 @@ export interface TraceMeta {
   bounds?: CatalogBounds;
 }
 
-export function read_trace(file: string): TraceMeta {
+function read_trace(file: string): TraceMeta {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, "utf8"));
@@ -49,6 +50,17 @@ export function read_trace(file: string): TraceMeta {
   return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property, bounds: p.bounds };
 }
 
+/** A trace file re-executed under the era, bug and bounds it records (pincheck replay, and report --trace). */
+export function replay_trace(file: string): { meta: TraceMeta; story: Story } {
+  const meta = read_trace(file);
+  const targets = all_targets(config_for(meta.bug ?? undefined, meta.era)!, meta.bounds);
+  const target = targets.find((x) => x.id === meta.target);
+  if (!target) throw new UsageError(`${file}: unknown target '${meta.target}' (known: ${targets.map((x) => x.id).join(", ")})`);
+  const story = replay_story(target, meta.initial, meta.actions);
+  if (typeof story === "string") throw new UsageError(`${file}: ${story}`);
+  return { meta, story };
+}
+
 export function run_replay(argv: string[]): number {
   const flags = parse_flags(argv, { json: { type: "boolean" }, help: { type: "boolean" } }, 1);
   if (flags.help) {
@@ -57,11 +69,7 @@ export function run_replay(argv: string[]): number {
   }
   const file = flags._ as string | undefined;
   if (!file) throw new UsageError("replay needs a trace file: pincheck replay FILE");
-  const t = read_trace(file);
-  const target = all_targets(config_for(t.bug ?? undefined, t.era)!, t.bounds).find((x) => x.id === t.target);
-  if (!target) throw new UsageError(`${file}: unknown target '${t.target}' (known: ${all_targets(config_for()!).map((x) => x.id).join(", ")})`);
-  const story = replay_story(target, t.initial, t.actions);
-  if (typeof story === "string") throw new UsageError(`${file}: ${story}`);
+  const { meta: t, story } = replay_trace(file);
   const same = story.violation !== null && (t.property === null || story.violation.property === t.property);
   if (flags.json) console.log(JSON.stringify({ reproduced: same, recorded: t.property, violation: story.violation, steps: story.steps }));
   else {

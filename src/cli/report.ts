@@ -10,7 +10,7 @@ import { report_data, verdict_rows } from "../report/data.js";
 import { render_html } from "../report/html.js";
 import { bug_trace, file_trace } from "../report/traces.js";
 import { parse_flags_lists, UsageError } from "./args.js";
-import { era_flag } from "./kernel_flags.js";
+import { bug_flag, era_flag } from "./kernel_flags.js";
 
 export const DEFAULT_REPORT = "pincheck-report.html";
 
@@ -53,7 +53,7 @@ export function run_report(argv: string[], sources: ReportSources = { docs: () =
   const out = (flags.out as string | undefined) ?? DEFAULT_REPORT;
   if (out === "") throw new UsageError("--out needs a value: an HTML file path");
   const era = era_flag(flags) ?? "current";
-  for (const b of lists.bug) if (!bug_ids().includes(b)) throw new UsageError(`--bug must be one of ${bug_ids().join(", ")}, got '${b}'`);
+  for (const b of lists.bug) bug_flag(b);
   for (const f of lists.trace) if (f === "") throw new UsageError("--trace needs a value: an ITF trace file (check or fuzz --trace-out)");
 
   const t0 = process.hrtime.bigint();

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import type { Compiled, VerdictResult } from "../check/litmus.js";
 import {
-  catalog_files, compile_litmus, display_path, LitmusError, litmus_verdicts, load_litmus, outcome_text, verdict_table,
+  catalog_entries, compile_litmus, LitmusError, litmus_verdicts, load_litmus, outcome_text, verdict_table,
 } from "../check/litmus.js";
 import { era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
@@ -49,10 +49,7 @@ export function run_scenario(argv: string[]): number {
 
   let entries: { path: string; c: Compiled }[];
   try {
-    entries = (file ? [file] : catalog_files()).map((p) => {
-      const path = file ? p : display_path(p);
-      return { path, c: compile_litmus(load_litmus(p, path)) };
-    });
+    entries = file ? [{ path: file, c: compile_litmus(load_litmus(file)) }] : catalog_entries();
   } catch (e) {
     if (e instanceof LitmusError) throw new UsageError(e.message);
     throw e;

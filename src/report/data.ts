@@ -1,13 +1,11 @@
 // What `pincheck report` shows, as plain data: each machine's declared states and transitions
 // with their coverage, the scenario verdicts per era, and counterexample stories. The HTML is
 // rendered from this, and the stepper's part of it is embedded as JSON.
-import type { AnyStateNode } from "xstate";
-import { getStateNodes } from "xstate/graph";
 import type { Docs, MachineDoc, TransitionRow } from "../check/docs.js";
 import { MACHINES } from "../check/docs.js";
-import { catalog_files, compile_litmus, display_path, litmus_verdicts, load_litmus, outcome_text } from "../check/litmus.js";
+import { catalog_entries, litmus_verdicts, outcome_text, verdict_grid } from "../check/litmus.js";
 import type { Verdict } from "../check/litmus.js";
-import { declared_transitions } from "../check/machine_graph.js";
+import { declared_transitions, state_nodes, state_path } from "../check/machine_graph.js";
 import type { MachineCoverage } from "../check/monitor.js";
 import type { Story } from "../check/trace.js";
 import { BUGS, ERAS } from "../kernel/index.js";
@@ -91,8 +89,6 @@ export interface ReportData {
   traces: TraceView[];
 }
 
-const path_of = (n: AnyStateNode): string => n.path.join(".");
-
 /** The state paths a snapshot value names: "a" -> [a]; {a: {b: "c"}} -> [a, a.b, a.b.c]. */
 export function value_paths(value: unknown, prefix = ""): string[] {
   const p = (k: string) => (prefix ? `${prefix}.${k}` : k);
@@ -116,10 +112,10 @@ function evidence_text(r: TransitionRow): string {
 /** One machine's states and transitions with coverage, from its definition and its docs entry. */
 export function machine_view(doc: MachineDoc, coverage: MachineCoverage): MachineView {
   const def = MACHINES.find((m) => m.machine === doc.machine)!.def;
-  const nodes = [...getStateNodes(def.root)];
+  const nodes = state_nodes(def);
   const targets = new Map<string, string[]>();
   for (const [t, name] of declared_transitions(def))
-    targets.set(name, t.target && t.target.length ? t.target.map(path_of) : [path_of(t.source)]);
+    targets.set(name, t.target && t.target.length ? t.target.map(state_path) : [state_path(t.source)]);
   const transitions: TransitionView[] = doc.rows.map((r) => ({
     name: r.name, state: r.state, event: r.event, guard: r.guard, targets: targets.get(r.name) ?? [r.state],
     property: r.property, coverage: transition_coverage(r), evidence: evidence_text(r),
@@ -130,38 +126,29 @@ export function machine_view(doc: MachineDoc, coverage: MachineCoverage): Machin
   for (const key of cov?.states ?? []) for (const p of value_paths((JSON.parse(key) as { value: unknown }).value)) seen.add(p);
   for (const t of transitions) if (t.coverage === "observed") for (const p of [t.state, ...t.targets]) seen.add(p);
   const states: StateView[] = nodes.map((n) => {
-    const path = path_of(n);
+    const path = state_path(n);
     const inside = [...seen].some((s) => s === path || s.startsWith(`${path}.`));
     return {
       path, key: n.key, description: n.description ?? "", type: n.type,
-      parent: n.parent && n.parent !== def.root ? path_of(n.parent) : null,
-      initial: n.initial?.target.length ? path_of(n.initial.target[0]) : null,
+      parent: n.parent && n.parent !== def.root ? state_path(n.parent) : null,
+      initial: n.initial?.target.length ? state_path(n.initial.target[0]) : null,
       coverage: inside ? "observed" : "unobserved",
     };
   });
   const init = def.root.initial?.target[0];
-  return { machine: doc.machine, file: doc.file, monitored: doc.monitored, initial: init ? path_of(init) : states[0].path, states, transitions };
+  return { machine: doc.machine, file: doc.file, monitored: doc.monitored, initial: init ? state_path(init) : states[0].path, states, transitions };
 }
 
 /** The verdicts `pincheck scenario --all` computes, one row per scenario and bug switch. */
 export function verdict_rows(): VerdictRowView[] {
-  const rows: VerdictRowView[] = [];
-  for (const p of catalog_files()) {
-    const path = display_path(p);
-    const c = compile_litmus(load_litmus(p, path));
-    const results = litmus_verdicts(c);
-    for (const bug of [undefined, ...new Set(results.filter((r) => r.bug).map((r) => r.bug))]) {
-      const cells: Record<string, VerdictCell | null> = {};
-      for (const e of ERAS) {
-        const r = results.find((x) => x.era === e.id && x.bug === bug);
-        cells[e.id] = r
-          ? { verdict: r.verdict, expected: r.expected ?? null, match: r.match, witness: r.witness, hits: r.hits, paths: r.paths }
-          : null;
-      }
-      rows.push({ scenario: c.lit.id, title: c.lit.title, path, outcome: outcome_text(c.lit.outcome), bug: bug ?? null, cells });
-    }
-  }
-  return rows;
+  return catalog_entries().flatMap(({ path, c }) =>
+    verdict_grid(litmus_verdicts(c)).map(({ bug, by_era }) => ({
+      scenario: c.lit.id, title: c.lit.title, path, outcome: outcome_text(c.lit.outcome), bug: bug ?? null,
+      cells: Object.fromEntries(ERAS.map((e, k) => {
+        const r = by_era[k];
+        return [e.id, r ? { verdict: r.verdict, expected: r.expected ?? null, match: r.match, witness: r.witness, hits: r.hits, paths: r.paths } : null];
+      })),
+    })));
 }
 
 export function report_data(docs: Docs, verdicts: VerdictRowView[], traces: TraceView[]): ReportData {

@@ -3,7 +3,9 @@
 // no clock: the same data gives the same bytes.
 import { default_catalog_bounds } from "../check/catalog.js";
 import { DOCS_DEPTH } from "../check/docs.js";
+import { cell } from "../check/litmus.js";
 import { DEFAULT_DEPTH } from "../cli/check.js";
+import { bounds_text } from "../cli/kernel_flags.js";
 import type { Coverage, MachineView, ReportData, TraceView, VerdictCell, VerdictRowView } from "./data.js";
 import { esc, script_json } from "./escape.js";
 import { STEPPER_JS } from "./stepper.js";
@@ -41,7 +43,7 @@ ${rows.join("\n")}
 
 function verdict_td(era: string, c: VerdictCell | null): string {
   if (!c) return `<td class="verdict v-none" data-era="${esc(era)}" title="no expectation for this era">—</td>`;
-  const text = `${c.verdict}${c.witness !== null ? ` (${c.witness})` : ""}${c.match ? "" : ` ✗ expected ${c.expected}`}`;
+  const text = cell(c);
   const title = `${c.hits} of ${c.paths} complete interleavings reach the outcome${c.witness !== null ? `; shortest witness ${c.witness} steps` : ""}`;
   return `<td class="verdict v-${c.verdict.toLowerCase()}${c.match ? "" : " mismatch"}" data-era="${esc(era)}" data-verdict="${esc(c.verdict)}" title="${esc(title)}">${esc(text)}</td>`;
 }
@@ -101,7 +103,6 @@ export const embedded = (d: ReportData) => ({
 });
 
 export function render_html(d: ReportData): string {
-  const b = default_catalog_bounds;
   const x = d.exploration;
   return `<!doctype html>
 <html lang="en">
@@ -115,7 +116,7 @@ export function render_html(d: ReportData): string {
 </head>
 <body>
 <h1>pincheck report</h1>
-<p class="note">Page-pinning rules of the Linux kernel, model-checked. Counterexamples come from the exhaustive check (depth ${DEFAULT_DEPTH}; catalog of ${b.processes} processes, ${b.pages} page(s), ${b.in_flight} I/O in flight, ${b.fixed} fixed buffer(s); every scenario interleaving), one per bug switch unless trace files were given. Machine coverage comes from the default exploration (era current, depth ${DOCS_DEPTH}: ${x.states} states, ${x.transitions} transitions, ${x.result === "ok" ? "no violation" : "a violation"}) and path replay.</p>
+<p class="note">Page-pinning rules of the Linux kernel, model-checked. Counterexamples come from the exhaustive check (depth ${DEFAULT_DEPTH}; catalog of ${bounds_text(default_catalog_bounds)}; every scenario interleaving), one per bug switch unless trace files were given. Machine coverage comes from the default exploration (era current, depth ${DOCS_DEPTH}: ${x.states} states, ${x.transitions} transitions, ${x.result === "ok" ? "no violation" : "a violation"}) and path replay.</p>
 <nav><a href="#machines">Machines</a><a href="#verdicts">Verdicts</a><a href="#traces">Counterexamples</a></nav>
 <section id="machines"><h2>Machines</h2>
 ${legend()}

@@ -3,12 +3,9 @@
 // page's counts and flags at every step of one, for the stepper.
 import { basename } from "node:path";
 import { default_catalog_bounds } from "../check/catalog.js";
-import { all_targets } from "../check/targets.js";
 import type { PageView, Story } from "../check/trace.js";
-import { replay_story } from "../check/trace.js";
-import { DEFAULT_DEPTH, exhaustive_check } from "../cli/check.js";
-import { UsageError } from "../cli/args.js";
-import { read_trace } from "../cli/replay.js";
+import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../cli/check.js";
+import { replay_trace } from "../cli/replay.js";
 import { BUGS, config_for } from "../kernel/index.js";
 import type { TraceView } from "./data.js";
 
@@ -20,18 +17,13 @@ export function bug_trace(bug: string, era: string): TraceView {
   const run = exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds);
   return {
     id: `bug:${bug}`, label: `${bug} (era ${era})`, source: "check", era, bug, expected: b.breaks,
-    story: run.story, states: run.runs.reduce((a, r) => a + r.states, 0),
+    story: run.story, states: run_total(run.runs, "states"),
   };
 }
 
 /** An ITF trace file, re-executed under the era, bug and bounds it records (as pincheck replay does). */
 export function file_trace(file: string, index: number): TraceView {
-  const t = read_trace(file);
-  const config = config_for(t.bug ?? undefined, t.era)!;
-  const target = all_targets(config, t.bounds).find((x) => x.id === t.target);
-  if (!target) throw new UsageError(`${file}: unknown target '${t.target}'`);
-  const story = replay_story(target, t.initial, t.actions);
-  if (typeof story === "string") throw new UsageError(`${file}: ${story}`);
+  const { meta: t, story } = replay_trace(file);
   return {
     id: `file:${index}:${basename(file)}`, label: `${basename(file)} (era ${t.era}${t.bug ? `, bug ${t.bug}` : ""})`,
     source: "file", era: t.era, bug: t.bug, expected: t.property, story, states: null,

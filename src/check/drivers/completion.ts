@@ -5,12 +5,13 @@
 import type { iov_iter, World } from "../../kernel/index.js";
 import {
   blk_dev_complete, blk_dev_fail, blk_dev_transfer, boot, folio_end_writeback, folio_start_writeback, follow_pte,
-  init_async_kiocb, iomap_dio_rw, iov_iter_ubuf, MAP_SHARED, mm_alloc, mmap_file, PAGE_SIZE, PROT_READ, PROT_WRITE,
+  init_async_kiocb, iomap_dio_rw, iov_iter_ubuf, MAP_SHARED, mmap_file, PAGE_SIZE, PROT_READ, PROT_WRITE,
   READ, run_work, tmpfile, user_access, WRITE,
 } from "../../kernel/index.js";
 import type { DioId } from "../../../models/completion.js";
 import { completion_machine, completion_state } from "../../../models/completion.js";
 import type { Driver } from "../driver.js";
+import { run_new_process } from "../driver.js";
 
 export interface DioHandle extends DioId {
   /** The file the request reads or writes, and the user buffer's address. */
@@ -30,8 +31,7 @@ export const completion_driver: Driver<DioHandle> = {
   machine: completion_machine,
   setup() {
     const w = boot();
-    w.current = mm_alloc(w);
-    const mm = w.mms[w.current];
+    const mm = run_new_process(w);
     const ino = tmpfile(w);
     w.inodes[ino].disk.set(0, new Uint8Array(PAGE_SIZE).fill(0x31));
     w.inodes[ino].i_size = PAGE_SIZE;

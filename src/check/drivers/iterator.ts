@@ -4,12 +4,13 @@
 import type { iov_iter } from "../../kernel/index.js";
 import {
   boot, follow_pte, ITER_DEST, iov_iter_advance, iov_iter_bvec, iov_iter_extract_pages, iov_iter_extract_will_pin,
-  iov_iter_get_pages2, iov_iter_kvec, iov_iter_revert, iov_iter_ubuf, kwrite, mm_alloc, mmap_anon, PAGE_SIZE,
+  iov_iter_get_pages2, iov_iter_kvec, iov_iter_revert, iov_iter_ubuf, kwrite, mmap_anon, PAGE_SIZE,
   alloc_pages, PROT_READ, PROT_WRITE, put_page, unpin_user_pages, user_access, vmalloc, vmalloc_to_page,
 } from "../../kernel/index.js";
 import type { IterObject } from "../../../models/iterator.js";
 import { ITER_PAGES, iter_object, iterator_machine, iterator_state, unbuilt_iter } from "../../../models/iterator.js";
 import type { Driver } from "../driver.js";
+import { run_new_process } from "../driver.js";
 
 export interface IterHandle {
   it: IterObject;
@@ -31,8 +32,7 @@ export const iterator_driver: Driver<IterHandle> = {
   machine: iterator_machine,
   setup() {
     const w = boot();
-    w.current = mm_alloc(w);
-    const mm = w.mms[w.current];
+    const mm = run_new_process(w);
     const ubuf = mmap_anon(w, mm, LEN, PROT_READ | PROT_WRITE);
     user_access(w, mm, ubuf, new Uint8Array(LEN).fill(0x5a), true); // populated: extraction pins these pages
     const user_pages = Array.from({ length: ITER_PAGES }, (_, k) => follow_pte(mm, ubuf + k * PAGE_SIZE)!.pfn);

@@ -2,12 +2,13 @@
 // Each event runs as the mm that maps the page (the first one, in w.mms order) would run it.
 import type { World } from "../../kernel/index.js";
 import {
-  boot, FOLL_LONGTERM, FOLL_WRITE, follow_pte, fork_mm, get_user_pages_fast, madvise_dontneed, mm_alloc, mmap_anon,
+  boot, FOLL_LONGTERM, FOLL_WRITE, follow_pte, fork_mm, get_user_pages_fast, madvise_dontneed, mmap_anon,
   PAGE_SIZE, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page, shrink_folio, unpin_user_page, user_access,
 } from "../../kernel/index.js";
 import type { PageId } from "../../../models/page.js";
 import { page_id, page_machine, page_state } from "../../../models/page.js";
 import type { Driver } from "../driver.js";
+import { run_new_process } from "../driver.js";
 
 export interface PageHandle {
   id: PageId;
@@ -41,8 +42,7 @@ export const page_driver: Driver<PageHandle> = {
   machine: page_machine,
   setup() {
     const w = boot();
-    w.current = mm_alloc(w);
-    const addr = mmap_anon(w, w.mms[w.current], PAGE_SIZE, PROT_READ | PROT_WRITE);
+    const addr = mmap_anon(w, run_new_process(w), PAGE_SIZE, PROT_READ | PROT_WRITE);
     return { w, h: { id: page_id(w, next_free_frame(w), addr), addr } };
   },
   step(w, h, event) {

@@ -1,12 +1,13 @@
 // The process machine's driver: one process with two populated anonymous pages, the first of
 // which it pins (pin_user_pages_fast, FOLL_LONGTERM), forking children that share the rest.
 import {
-  boot, exit_mmap, FOLL_LONGTERM, FOLL_WRITE, fork_mm, mm_alloc, mmap_anon, PAGE_SIZE, pin_user_pages_fast,
+  boot, exit_mmap, FOLL_LONGTERM, FOLL_WRITE, fork_mm, mmap_anon, PAGE_SIZE, pin_user_pages_fast,
   PROT_READ, PROT_WRITE, unpin_user_page, user_access,
 } from "../../kernel/index.js";
 import type { ProcId } from "../../../models/process.js";
 import { process_machine, process_state } from "../../../models/process.js";
 import type { Driver } from "../driver.js";
+import { run_new_process } from "../driver.js";
 
 export interface ProcHandle extends ProcId {
   addr: number;
@@ -25,8 +26,7 @@ export const process_driver: Driver<ProcHandle> = {
   step(w, h, event) {
     switch (event) {
       case "CREATE": {
-        w.current = mm_alloc(w);
-        const mm = w.mms[w.current];
+        const mm = run_new_process(w);
         h.addr = mmap_anon(w, mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
         user_access(w, mm, h.addr, new Uint8Array(2 * PAGE_SIZE).fill(0x77), true);
         break;
