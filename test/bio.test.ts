@@ -7,10 +7,10 @@ import {
   alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, bio_alloc, bio_check_pages_dirty, bio_flagged, bio_iov_iter_get_pages,
   bio_iov_vecs_to_alloc, bio_put, bio_release_pages, bio_set_pages_dirty, boot, EFAULT, EIO, folio_end_writeback,
   folio_put, folio_start_writeback, folio_test, GUP_PIN_COUNTING_BIAS, iov_iter_bvec, iov_iter_init, iov_iter_ubuf,
-  MAP_SHARED, mmap_anon, mmap_file, PAGE_SIZE, page_add_rmap, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru,
+  mmap_anon, PAGE_SIZE, page_add_rmap, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru,
   PROT_READ, PROT_WRITE, READ, REQ_OP_READ, REQ_OP_WRITE, run_work, set_pte, tmpfile, WRITE,
 } from "../src/kernel/index.js";
-import { counts, pfn_at, quiescent, spawn, uwrite } from "./helpers/proc.js";
+import { counts, map_shared_written, pfn_at, quiescent, spawn } from "./helpers/proc.js";
 
 const LBS512 = 511;
 
@@ -249,9 +249,7 @@ describe("bio_check_pages_dirty", () => {
   function shared_file_bio(w: World) {
     const p = spawn(w, 1);
     const ino = tmpfile(w);
-    const addr = mmap_file(w, p.mm, ino, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-    uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(0x5c));
-    const folio = pfn_at(p.mm, addr);
+    const { addr, folio } = map_shared_written(w, p, ino, 0x5c);
     const base = counts(w);
     const iter = iov_iter_ubuf(w, READ, addr, PAGE_SIZE);
     const bio = bio_for(w, iter);
@@ -281,7 +279,7 @@ describe("bio_check_pages_dirty", () => {
 
     bio_check_pages_dirty(w, bio);
     // Deferred: still pinned, still clean, the bio alive on bio_dirty_list.
-    expect(w.block.bios[bio.id]).not.toBeNull();
+    expect(w.block.bios[bio.id]).toBe(bio);
     expect(w.block.bio_dirty_list).toEqual([bio.id]);
     expect(w.block.work).toEqual([{ fn: "bio_dirty_fn", arg: 0 }]);
     expect(w.mem.refcount[folio]).toBe(base.get(folio)![0] + GUP_PIN_COUNTING_BIAS);

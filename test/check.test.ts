@@ -122,7 +122,7 @@ describe("pincheck CLI", () => {
     [["frob"], /unknown command 'frob'/],
     [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, dma-no-redirty, .*, got 'nope'/],
     [["check", "--processes", "9"], /--processes must be an integer from 1 to 3, got '9'/],
-    [["check", "--in-flight", "-1"], /--in-flight/],
+    [["check", "--in-flight", "-1"], /^pincheck: --in-flight needs a value: an integer from 0 to 2$/],
     [["replay"], /replay needs a trace file/],
     [["replay", "/nonexistent/trace.json"], /cannot read trace '\/nonexistent\/trace.json'/],
   ])("bad input %j: one line, exit 2", (args, message) => {

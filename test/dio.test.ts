@@ -9,11 +9,11 @@ import {
   blk_dev_complete, blk_dev_fail, blk_dev_run, blk_dev_run_all, blk_dev_transfer, boot, clone_world, EINVAL, EIO,
   EIOCBQUEUED, file_read_iter, flush_work, folio_end_writeback, folio_mark_dirty, folio_start_writeback, folio_test,
   fork_mm, GUP_PIN_COUNTING_BIAS, init_async_kiocb, init_sync_kiocb, iomap_dio_rw, iomap_dio_wait, iov_iter_bvec,
-  iov_iter_get_pages2, iov_iter_ubuf, ki_complete, MAP_SHARED, mmap_file, netfs_server_reply,
-  netfs_unbuffered_read_iter, PAGE_SIZE, page_folio, PG_dirty, PROT_READ, PROT_WRITE, put_page, READ,
+  iov_iter_get_pages2, iov_iter_ubuf, ki_complete, netfs_server_reply,
+  netfs_unbuffered_read_iter, PAGE_SIZE, page_folio, PG_dirty, put_page, READ,
   register_bi_end_io, REQ_OP_READ, run_work, submit_bio, tmpfile, WRITE, xa_load,
 } from "../src/kernel/index.js";
-import { counts, disk_bytes, ext4_file, pattern, pfn_at, quiescent, spawn, uread, uwrite } from "./helpers/proc.js";
+import { counts, disk_bytes, ext4_file, map_shared_written, pattern, pfn_at, quiescent, spawn, uread, uwrite } from "./helpers/proc.js";
 
 const HALF = PAGE_SIZE / 2;
 
@@ -187,9 +187,7 @@ describe("iomap_dio_rw reads", () => {
     const p = spawn(w, 1);
     const src = ext4_file(w, 1);
     const dst = tmpfile(w);
-    const addr = mmap_file(w, p.mm, dst, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-    uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(0x11));
-    const folio = pfn_at(p.mm, addr);
+    const { addr, folio } = map_shared_written(w, p, dst, 0x11);
     const base = counts(w);
     const iocb = init_async_kiocb(w, src, 0);
     expect(iomap_dio_rw(w, iocb, iov_iter_ubuf(w, READ, addr, PAGE_SIZE))).toBe(-EIOCBQUEUED);
@@ -267,8 +265,7 @@ describe("iomap_dio_rw reads", () => {
     const w = boot();
     const p = spawn(w, 1);
     const ino = ext4_file(w, 1);
-    const addr = mmap_file(w, p.mm, ino, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-    uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(0x77));
+    map_shared_written(w, p, ino, 0x77);
     expect(iomap_dio_rw(w, init_sync_kiocb(w, ino, 0), iov_iter_ubuf(w, READ, p.buf, PAGE_SIZE))).toBe(PAGE_SIZE);
     expect(uread(w, p.mm, p.buf, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0x77));
     expect(quiescent(w)).toEqual([]);
@@ -370,9 +367,7 @@ describe("iomap_dio_rw writes", () => {
     const w = boot();
     const p = spawn(w, 1);
     const ino = ext4_file(w, 1);
-    const addr = mmap_file(w, p.mm, ino, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-    uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(0x66));
-    const folio = pfn_at(p.mm, addr);
+    const { addr, folio } = map_shared_written(w, p, ino, 0x66);
     // Writeback is flushed first, then the folio is unmapped and dropped; the write goes ahead.
     expect(iomap_dio_rw(w, init_sync_kiocb(w, ino, 0), iov_iter_ubuf(w, WRITE, p.buf, PAGE_SIZE))).toBe(PAGE_SIZE);
     expect(w.mem.head[folio]).toBe(-1); // freed with the page cache's last reference

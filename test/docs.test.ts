@@ -56,6 +56,7 @@ describe("pincheck docs", () => {
     const doc = docs().machines.find((m) => m.machine === name)!;
     expect(doc).toBeDefined();
     const names = [...declared_transitions(machine).values()];
+    expect(names.length).toBeGreaterThan(0);
     expect(doc.rows.map((r) => r.name)).toEqual(names);
     const section = docs().markdown.split(/^## /m).find((s) => s.startsWith(`${name} `))!;
     for (const r of doc.rows) expect(section).toContain(`| ${r.state} | ${r.event} | ${r.guard} | ${r.target} |`);
@@ -69,6 +70,8 @@ describe("pincheck docs", () => {
   it("reports exploration evidence for the monitored machines and replay for the others", () => {
     const d = docs();
     expect(d.evidence.exploration.result).toBe("ok");
+    // The page and process machines are monitored during exploration; the others are path-replayed.
+    expect(d.machines.map((m) => [m.machine, m.monitored])).toEqual([["page", true], ["process", true], ["iterator", false], ["completion", false]]);
     for (const m of d.machines) {
       if (m.monitored) expect(m.rows.some((r) => (r.observed ?? 0) > 0)).toBe(true);
       else expect(m.rows.every((r) => r.replayed === true && r.observed === null)).toBe(true);

@@ -13,7 +13,7 @@ import type { Target } from "../src/check/targets.js";
 import { all_targets } from "../src/check/targets.js";
 import { replay_story } from "../src/check/trace.js";
 import { json_words, Words } from "../src/check/words.js";
-import { bug_ids, config_for } from "../src/kernel/index.js";
+import { BUGS, bug_ids, config_for } from "../src/kernel/index.js";
 
 /** What both engines must agree on. */
 const summary = <S, A>(r: ExploreResult<S, A>) =>
@@ -86,6 +86,7 @@ describe("fingerprint engine = reference engine, on the micro-model", () => {
     const seen: unknown[] = [], ref: unknown[] = [];
     explore(micro_model(3), Infinity, (p) => seen.push(p));
     explore_reference(micro_model(3), Infinity, (p) => ref.push(p));
+    expect(ref.length).toBeGreaterThan(0);
     expect(seen).toEqual(ref);
   });
 });
@@ -100,17 +101,25 @@ function replays(t: Target, r: ExploreResult<unknown, unknown>): void {
 
 describe("fingerprint engine = reference engine, on the real targets", () => {
   it("the current kernel: every target at depth 3 (scenarios complete)", () => {
-    for (const t of all_targets(config_for()!)) {
+    const targets = all_targets(config_for()!);
+    expect(targets.map((t) => t.id)).toEqual(expect.arrayContaining(["iov_iter", "catalog", "dio-read-vs-fork"]));
+    for (const t of targets) {
       const r = same_as_reference(t.model, t.depth_bounded ? 3 : 64);
       expect(r.states).toBeGreaterThan(1);
     }
   });
 
   it.each(bug_ids())("bug switch %s: same results on every target at depth 3, and violations replay", (bug) => {
+    const broken: string[] = [];
     for (const t of all_targets(config_for(bug)!)) {
       const r = same_as_reference(t.model, t.depth_bounded ? 3 : 64);
-      if (r.result === "violation") replays(t, r);
+      if (r.result === "violation") {
+        replays(t, r);
+        broken.push(r.violation!.property);
+      }
     }
+    // Every switch breaks its property in some target within these bounds, so replay is exercised.
+    expect(broken).toContain(BUGS.find((b) => b.id === bug)!.breaks);
   });
 });
 
@@ -128,7 +137,9 @@ describe("state encodings", () => {
   };
 
   it("equal words exactly when the string keys are equal, on every target's states", () => {
-    for (const t of all_targets(config_for()!)) {
+    const targets = all_targets(config_for()!);
+    expect(targets.length).toBeGreaterThan(2);
+    for (const t of targets) {
       const by_key = new Map<string, Set<string>>();
       const by_words = new Map<string, Set<string>>();
       for (const s of some_states(t, 1500)) {
@@ -139,6 +150,7 @@ describe("state encodings", () => {
       expect([...by_key.values()].every((x) => x.size === 1), t.id).toBe(true);
       expect([...by_words.values()].every((x) => x.size === 1), t.id).toBe(true);
       expect(by_key.size).toBe(by_words.size);
+      expect(by_key.size, t.id).toBeGreaterThan(1);
     }
   });
 

@@ -222,6 +222,7 @@ describe("pincheck fuzz (CLI)", () => {
     ]);
     expect(again.status).toBe(1);
     expect(again.stdout).toContain(`replay: ${out.replay}`);
+    expect(out.trace.steps.length).toBeGreaterThan(0);
     for (const s of out.trace.steps) expect(again.stdout).toContain(`${s.step}. ${s.text}`);
     expect(rep.status).toBe(1);
     expect(rep.stdout).toMatch(/reproduced: no-cow-while-pinned/);
@@ -250,6 +251,7 @@ describe("pincheck fuzz (CLI)", () => {
     const [again, rep] = await Promise.all([cli(...out.replay.split(" ").slice(1)), cli("replay", x.trace)]);
     expect(again.status).toBe(1);
     expect(again.stdout).toContain(`iov_iter / ${name}:`);
+    expect(out.trace.steps.length).toBeGreaterThan(0);
     for (const s of out.trace.steps) expect(again.stdout).toContain(`${s.step}. ${s.text}`);
     expect(rep.status).toBe(1);
     expect(rep.stdout).toContain(`reproduced: ${property}`);

@@ -77,6 +77,7 @@ describe("exhaustive iterator check under each switch", () => {
     expect(describe_action(a)).toMatch(/^extract_iter_to_sg/);
     const s1 = m.step(s0, a);
     expect(s1.held).toEqual([]);
+    expect(s0.baseline.size).toBeGreaterThan(0);
     for (const [folio, c] of s0.baseline) {
       expect(s1.w.mem.refcount[folio], `refcount of folio ${folio}`).toBe(c.refcount);
       expect(s1.w.mem.pincount[folio], `pincount of folio ${folio}`).toBe(c.pincount);

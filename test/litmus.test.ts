@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { VerdictResult } from "../src/check/litmus.js";
 import {
-  catalog_files, catalog_verdict_table, compile_litmus, display_path, LitmusError, litmus_verdicts, load_litmus,
+  catalog_files, catalog_verdict_table, compile_litmus, display_path, litmus_verdicts, load_litmus,
   OP_NAMES, validate_litmus, verdict_for,
 } from "../src/check/litmus.js";
-import { UsageError } from "../src/cli/args.js";
 import { run_scenario } from "../src/cli/scenario.js";
+import { litmus_refusal } from "./helpers/litmus.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "pincheck-litmus-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -115,19 +115,8 @@ describe("validation", () => {
   it.each(bad)("%s is refused in one line naming the field", (_what, mutate, re) => {
     const o = good();
     mutate(o);
-    const p = join(tmp, "bad.json");
-    writeFileSync(p, JSON.stringify(o));
-    let err: unknown;
-    try {
-      validate_litmus(o, "bad.json");
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(LitmusError);
-    expect((err as Error).message).toMatch(re);
-    expect((err as Error).message).not.toContain("\n");
-    // Through the command: a UsageError (exit 2) with the same message.
-    expect(() => run_scenario([p])).toThrow(UsageError);
+    // One line, and through the command a UsageError (exit 2).
+    expect(litmus_refusal(o, tmp)).toMatch(re);
   });
 
   it("invalid JSON, a missing file and bad flags are usage errors", () => {
@@ -183,15 +172,6 @@ describe("validation of dio_write, read_fixed and vfat files", () => {
     outcome: { property: "no-kernel-warning" },
     expect: [{ era: "current", verdict: "Never" }],
   });
-  const refused = (o: ReturnType<typeof io>): string => {
-    try {
-      validate_litmus(o, "io.json");
-    } catch (e) {
-      expect(e).toBeInstanceOf(LitmusError);
-      return (e as Error).message;
-    }
-    return "accepted";
-  };
 
   it("accepts the valid file, and it runs clean in every era", () => {
     const c = compile_litmus(validate_litmus(io(), "io.json"));
@@ -218,6 +198,6 @@ describe("validation of dio_write, read_fixed and vfat files", () => {
   ])("refuses %s in one line", (_what, mutate, msg) => {
     const o = io();
     mutate(o);
-    expect(refused(o)).toBe(msg);
+    expect(litmus_refusal(o, tmp, "io.json")).toBe(msg);
   });
 });

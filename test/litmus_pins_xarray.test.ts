@@ -1,21 +1,20 @@
 // The scenario vocabulary for GUP pins (pin, unpin, madvise_dontfork, the pin_result outcome),
 // for ITER_XARRAY reads into a page cache (afs files, xarray_read_start/_end, invalidate), and
 // the scenario files built on them: cow.c and gup_longterm.c cases, and H7.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { explore } from "../src/check/explore.js";
 import type { Compiled, VerdictResult } from "../src/check/litmus.js";
 import {
-  catalog_files, compile_litmus, display_path, LitmusError, litmus_verdicts, load_litmus, outcome_in, validate_litmus,
+  catalog_files, compile_litmus, display_path, litmus_verdicts, load_litmus, outcome_in, validate_litmus,
 } from "../src/check/litmus.js";
 import { apply_action, enabled_actions, initial_state } from "../src/check/scenario.js";
 import type { ScenarioState } from "../src/check/scenario.js";
 import { scenario_targets } from "../src/check/targets.js";
-import { UsageError } from "../src/cli/args.js";
-import { run_scenario } from "../src/cli/scenario.js";
 import { config_for } from "../src/kernel/index.js";
+import { litmus_refusal } from "./helpers/litmus.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "pincheck-pins-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -54,21 +53,7 @@ const xarray = () => ({
 });
 
 /** The one-line error validation gives for o, and that the CLI turns it into a usage error (exit 2). */
-function refusal(o: unknown): string {
-  let err: unknown;
-  try {
-    validate_litmus(o, "bad.json");
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(LitmusError);
-  const msg = (err as Error).message;
-  expect(msg).not.toContain("\n");
-  const p = join(tmp, "bad.json");
-  writeFileSync(p, JSON.stringify(o));
-  expect(() => run_scenario([p])).toThrow(UsageError);
-  return msg;
-}
+const refusal = (o: unknown): string => litmus_refusal(o, tmp);
 
 describe("validation of the new ops, fields and outcomes", () => {
   const cases: [string, () => unknown, RegExp][] = [

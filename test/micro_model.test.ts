@@ -50,6 +50,7 @@ describe("page micro-model", () => {
     // The 331,776 transitions are getAdjacencyMap's (state, event) pairs: 16 events in each state.
     expect(micro_counts(4).states * 16).toBe(331776);
     const { states } = reached(2);
+    expect(states.size).toBe(144);
     for (const s of states) for (const p of [0, 1]) expect([refcount(s, p) <= 3, pincount(s, p) <= 2]).toEqual([true, true]);
   });
 

@@ -19,6 +19,7 @@ describe("model monitors", () => {
       { op: "unregister", proc: 0, page: 0 }, { op: "exit", proc: 1 },
     ];
     for (const a of steps) {
+      expect(m.actions(s), JSON.stringify(a)).toContainEqual(a); // a history the catalog can take
       const t = m.step(s, a);
       expect(m.check_step!(s, a, t)).toBeNull();
       s = t;
@@ -49,11 +50,13 @@ describe("model monitors", () => {
 describe("checker flaws the fuzzer found (fixed)", () => {
   const big = { processes: 3, pages: 2, in_flight: 2, fixed: 1 };
 
-  /** Run actions through the catalog model, returning the first violation (step or state). */
+  /** Run actions through the catalog model (each one enabled), returning the first violation (step or state). */
   function first_violation(actions: CatalogAction[]) {
     const m = catalog_model(config_for()!, big, world_properties);
     let s = m.initial()[0];
     for (const a of actions) {
+      // A disabled action would make "no violation" vacuous.
+      expect(m.actions(s), JSON.stringify(a)).toContainEqual(a);
       const t = m.step(s, a);
       const v = m.check_step!(s, a, t) ?? m.check(t);
       if (v) return v;
@@ -87,7 +90,10 @@ describe("checker flaws the fuzzer found (fixed)", () => {
     for (const a of [
       { op: "fork", proc: 0 }, { op: "dio_read", proc: 0, page: 0, half: 0 }, { op: "dio_read", proc: 1, page: 0, half: 0 },
       { op: "device_transfer", bio: 1 },
-    ] as CatalogAction[]) s = m.step(s, a);
+    ] as CatalogAction[]) {
+      expect(m.actions(s), JSON.stringify(a)).toContainEqual(a);
+      s = m.step(s, a);
+    }
     expect(s.ios.map((io) => [io.proc, io.bios, io.expected !== null])).toEqual([[0, [0], false], [1, [1], true]]);
   });
 });

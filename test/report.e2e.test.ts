@@ -91,6 +91,7 @@ describe.skipIf(!have_chromium)("pincheck report in headless Chromium", () => {
 
   it("renders the verdict table: a row per scenario and bug row, a coloured cell per era", async () => {
     const rows = page.locator("#verdict-table tbody tr");
+    expect(data.verdicts.length).toBeGreaterThan(0);
     expect(await rows.count()).toBe(data.verdicts.length);
     for (const [k, r] of data.verdicts.entries()) {
       for (const e of data.eras) {

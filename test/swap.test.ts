@@ -44,7 +44,8 @@ describe("swap", () => {
   it("never puts a pinned page into the swap cache (feb889fb40fa)", () => {
     const { w, mm, addr, page } = setup();
     const pages = [-1];
-    pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages);
+    expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
+    expect(pages).toEqual([page]);
     expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["pinned"]);
     expect(follow_pte(mm, addr)!.pfn).toBe(page);
     expect(w.mem.flags[page] & PG_swapcache).toBe(0);

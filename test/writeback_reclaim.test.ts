@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { World } from "../src/kernel/index.js";
 import {
-  boot, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
+  boot, EFAULT, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
   folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_SHARED,
   mm_alloc, mmap_file, page_address, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
   shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
@@ -108,14 +108,16 @@ describe("reclaim of page-cache folios", () => {
     folio_end_writeback(w, folio);
 
     const pages = [-1];
-    pin_user_pages_fast(w, addr, 1, 0, pages);
+    expect(pin_user_pages_fast(w, addr, 1, 0, pages)).toBe(1);
+    expect(pages).toEqual([folio]);
     expect(shrink_folio(w, folio)).toBe("pinned");
     expect(follow_pte(mm, addr)).toBeUndefined(); // try_to_unmap() ran first
     expect(w.mem.head[folio]).toBe(folio);
     unpin_user_page(w, pages[0]);
 
     const refs = [-1];
-    get_user_pages_fast(w, addr, 1, 0, refs); // maps it again and takes a FOLL_GET reference
+    expect(get_user_pages_fast(w, addr, 1, 0, refs)).toBe(1); // maps it again and takes a FOLL_GET reference
+    expect(refs).toEqual([folio]);
     expect(shrink_folio(w, folio)).toBe("referenced");
     put_page(w, refs[0]);
     expect(shrink_folio(w, folio)).toBe("reclaimed");
@@ -125,7 +127,9 @@ describe("reclaim of page-cache folios", () => {
   it("refuses writable long-term pins of dirty-tracked shared file pages, allows short-term ones", () => {
     const { w, addr } = setup();
     const pages = [-1];
-    expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE | FOLL_LONGTERM, pages)).toBeLessThan(0);
+    expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE | FOLL_LONGTERM, pages)).toBe(-EFAULT);
+    expect(pages).toEqual([-1]);
+    expect(w.vmstat.nr_foll_pin_acquired).toBe(w.vmstat.nr_foll_pin_released); // nothing kept
     expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
     unpin_user_page(w, pages[0]);
     expect(w.events).toEqual([]);
@@ -138,7 +142,8 @@ describe("truncation", () => {
     user_access(w, mm, addr, fill(4), true);
     const folio = filemap_get_folio(w, inode, 0, false);
     const pages = [-1];
-    pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages);
+    expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
+    expect(pages).toEqual([folio]);
     expect(ftruncate(w, ino, 0)).toBe(0);
     expect(follow_pte(mm, addr)).toBeUndefined();
     expect(filemap_get_folio(w, inode, 0, false)).toBe(-1);

@@ -3,8 +3,9 @@
 // that every count returns to its baseline.
 import type { Mm, World } from "../../src/kernel/index.js";
 import {
-  follow_pte, mm_alloc, mmap_anon, PAGE_SIZE, PROT_READ, PROT_WRITE, tmpfile, user_access,
+  follow_pte, MAP_SHARED, mm_alloc, mmap_anon, mmap_file, PAGE_SIZE, PROT_READ, PROT_WRITE, tmpfile, user_access,
 } from "../../src/kernel/index.js";
+import { peek_disk } from "../../src/check/peek.js";
 
 export interface Proc {
   id: number;
@@ -39,6 +40,16 @@ export function uwrite(w: World, mm: Mm, addr: number, bytes: Uint8Array): void 
   expect_ok(user_access(w, mm, addr, bytes, true));
 }
 
+/**
+ * Page 0 of file ino mapped MAP_SHARED (read-write) into p and written with `fill` by the CPU:
+ * a dirty, mapped page-cache folio. Returns the user address and the folio.
+ */
+export function map_shared_written(w: World, p: Proc, ino: number, fill: number): { addr: number; folio: number } {
+  const addr = mmap_file(w, p.mm, ino, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
+  uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(fill));
+  return { addr, folio: pfn_at(p.mm, addr) };
+}
+
 /** n recognisable bytes: seed, seed+1, ... (mod 256), never 0xaa-filled. */
 export function pattern(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
@@ -55,14 +66,8 @@ export function ext4_file(w: World, pages: number, i_size = pages * PAGE_SIZE, s
   return ino;
 }
 
-export const disk_bytes = (w: World, ino: number, pos: number, len: number): Uint8Array => {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < len; i++) {
-    const page = w.inodes[ino].disk.get(Math.floor((pos + i) / PAGE_SIZE));
-    out[i] = page ? page[(pos + i) % PAGE_SIZE] : 0;
-  }
-  return out;
-};
+/** The bytes the disk holds for [pos, pos + len) of file ino, holes as zeros: the checker's peek_disk(). */
+export const disk_bytes: (w: World, ino: number, pos: number, len: number) => Uint8Array = peek_disk;
 
 /** Per-frame counts of every allocated frame: refcount, pincount, mapcount. */
 export function counts(w: World): Map<number, [number, number, number]> {
