@@ -8,7 +8,7 @@ import {
   DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target_ids, fuzz_targets,
 } from "../src/check/fuzz.js";
 import { all_targets } from "../src/check/targets.js";
-import { DEFAULT_DEPTH, exhaustive_check, run_total, target_depth } from "../src/cli/check.js";
+import { DEFAULT_DEPTH, exhaustive_check, run_total, target_depth } from "../src/check/exhaustive.js";
 import { BUGS, config_for } from "../src/kernel/index.js";
 import { best_of, once } from "./timing.js";
 

@@ -7,7 +7,7 @@ import { runInNewContext } from "node:vm";
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore_reference } from "../src/check/explore_reference.js";
 import { all_targets } from "../src/check/targets.js";
-import { DEFAULT_DEPTH, exhaustive_check, guard_counting_model, run_total, target_depth } from "../src/cli/check.js";
+import { DEFAULT_DEPTH, exhaustive_check, guard_counting_model, run_total, target_depth } from "../src/check/exhaustive.js";
 import { config_for } from "../src/kernel/index.js";
 
 export interface CheckMeasure {

@@ -8,7 +8,7 @@ import { default_catalog_bounds } from "../src/check/catalog.js";
 import { compile_litmus, display_path, litmus_verdicts, load_litmus, SCENARIO_DIR } from "../src/check/litmus.js";
 import { scenario_targets } from "../src/check/targets.js";
 import { explore } from "../src/check/explore.js";
-import { DEFAULT_DEPTH, exhaustive_check } from "../src/cli/check.js";
+import { DEFAULT_DEPTH, exhaustive_check } from "../src/check/exhaustive.js";
 import type { World } from "../src/kernel/index.js";
 import {
   __kernel_read, aio_read, aio_write, blk_dev_run_all, boot, BUGS, config_for, create_file, EFAULT, EIOCBQUEUED,

@@ -13,14 +13,15 @@ import { config_for } from "../kernel/index.js";
 import { catalog_model, default_catalog_bounds } from "./catalog.js";
 import { completion_driver, iterator_driver } from "./drivers/index.js";
 import type { Driver } from "./driver.js";
+import { DEFAULT_DEPTH } from "./exhaustive.js";
 import { explore } from "./explore.js";
 import { declared_transitions, machine_graph, state_nodes, state_path, taken_transitions } from "./machine_graph.js";
 import type { MachineCoverage } from "./monitor.js";
 import { new_coverage } from "./monitor.js";
 import { check_machine } from "./path_replay.js";
 
-/** Depth of the exploration whose monitor coverage the docs report (that of `pincheck check`). */
-export const DOCS_DEPTH = 5;
+/** Depth of the exploration whose monitor coverage the docs report: that of `pincheck check`. */
+export const DOCS_DEPTH = DEFAULT_DEPTH;
 
 /**
  * Guard name -> the property (properties/) whose rule the guard encodes. Only guards that encode

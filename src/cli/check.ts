@@ -1,22 +1,15 @@
 // `pincheck check`: exhaustive breadth-first exploration of every target (the scenario files,
 // the iterator layer, the catalog) under the current kernel or a bug switch.
 import { writeFileSync } from "node:fs";
-import type { CatalogBounds } from "../check/catalog.js";
 import { default_catalog_bounds } from "../check/catalog.js";
-import type { Model } from "../check/explore.js";
-import { explore } from "../check/explore.js";
 import type { Target } from "../check/targets.js";
 import { all_targets } from "../check/targets.js";
-import type { Story } from "../check/trace.js";
-import { counterexample_story, setting_text, story_itf, story_text } from "../check/trace.js";
-import type { KernelConfig } from "../kernel/index.js";
+import { setting_text, story_itf, story_text } from "../check/trace.js";
+import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../check/exhaustive.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
 import { bounds_flag_specs, bounds_flags, bounds_text, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
-
-export const DEFAULT_DEPTH = 5;
-const SCENARIO_STEP_LIMIT = 64;
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]
                       [--era ERA] [--bug ID] [--target ID] [--json] [--trace-out FILE]
@@ -47,71 +40,9 @@ The first violation is reported with a shortest trace.
   --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
-export interface TargetRun {
-  id: string;
-  result: "ok" | "violation";
-  states: number;
-  transitions: number;
-  depth: number;
-}
-
-/** States or transitions summed over the targets run. */
-export const run_total = (runs: readonly TargetRun[], k: "states" | "transitions"): number => runs.reduce((a, r) => a + r[k], 0);
-
-/** The depth a target is explored to: --depth, or for a finite scenario a bound that only guards against a runaway file. */
-export const target_depth = (t: Target, depth: number): number => (t.depth_bounded ? depth : SCENARIO_STEP_LIMIT);
-
-/** The target's model, counting per property the states in which its guarded situation arose. */
-export function guard_counting_model(t: Target, guarded: Map<string, number>): Model<unknown, unknown> {
-  return {
-    ...t.model,
-    check(s: unknown) {
-      for (const id of t.guarded(s)) guarded.set(id, (guarded.get(id) ?? 0) + 1);
-      return t.model.check(s);
-    },
-  };
-}
-
 /** A monitored machine's coverage line, as check and fuzz print it. */
 export const machine_coverage_line = (m: ReturnType<NonNullable<Target["machine_coverage"]>>[number]): string =>
   `  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`;
-
-export interface CheckRun {
-  targets: Target[];
-  runs: TargetRun[];
-  /** Per property, the states in which its guarded situation arose. */
-  guarded: Map<string, number>;
-  /** The first violation, replayed step by step; null when there is none. */
-  story: Story | null;
-  seconds: number;
-  /** Bytes of the explorer's visited sets and parent links, summed over the targets run. */
-  bytes: number;
-}
-
-/** Explore every target in turn until the first violation, and replay it as a story (also used by pincheck report). */
-export function exhaustive_check(
-  config: KernelConfig, depth: number, bounds: CatalogBounds, progress?: ReturnType<typeof progress_reporter>, only?: string,
-): CheckRun {
-  const targets = all_targets(config, bounds).filter((t) => only === undefined || t.id === only);
-  const guarded = new Map<string, number>();
-  for (const t of targets) for (const p of t.properties) guarded.set(p, 0);
-  const runs: TargetRun[] = [];
-  let bytes = 0;
-  const t0 = process.hrtime.bigint();
-  let failed: { target: Target; initial: string; actions: unknown[] } | null = null;
-  for (const t of targets) {
-    const r = explore(guard_counting_model(t, guarded), target_depth(t, depth), progress);
-    runs.push({ id: t.id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth });
-    bytes += r.memory?.bytes ?? 0;
-    if (r.trace) {
-      failed = { target: t, initial: t.initial_name(r.trace.initial), actions: r.trace.actions };
-      break;
-    }
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const story = failed ? counterexample_story(failed.target, failed.initial, failed.actions) : null;
-  return { targets, runs, guarded, story, seconds, bytes };
-}
 
 export function run_check(argv: string[]): number {
   // Every target's id, in the order check explores them.

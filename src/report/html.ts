@@ -4,7 +4,7 @@
 import { default_catalog_bounds } from "../check/catalog.js";
 import { DOCS_DEPTH } from "../check/docs.js";
 import { cell } from "../check/litmus.js";
-import { DEFAULT_DEPTH } from "../cli/check.js";
+import { DEFAULT_DEPTH } from "../check/exhaustive.js";
 import { bounds_text } from "../cli/kernel_flags.js";
 import type { Coverage, MachineView, ReportData, TraceView, VerdictCell, VerdictRowView } from "./data.js";
 import { esc, script_json } from "./escape.js";

@@ -4,7 +4,7 @@
 import { basename } from "node:path";
 import { default_catalog_bounds } from "../check/catalog.js";
 import type { PageView, Story } from "../check/trace.js";
-import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../cli/check.js";
+import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../check/exhaustive.js";
 import { replay_trace } from "../cli/replay.js";
 import { BUGS, config_for } from "../kernel/index.js";
 import type { TraceView } from "./data.js";
