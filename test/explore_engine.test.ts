@@ -170,6 +170,9 @@ describe("state encodings", () => {
     fc.assert(fc.property(near, ([a, b]) => words_eq(a, b) === json_eq(a, b)));
     expect(words_eq({ a: 1, b: undefined }, { a: 1 })).toBe(true);
     expect(words_eq([undefined], [null])).toBe(true);
+    expect(words_eq(undefined, null)).toBe(false); // JSON.stringify gives no text for the first
+    expect(words_eq([undefined], [() => 1])).toBe(true);
+    expect(words_eq({ a: { toJSON: () => undefined } }, {})).toBe(true);
     expect(words_eq(-0, 0)).toBe(true);
     expect(words_eq(NaN, null)).toBe(true);
     expect(words_eq({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(false);

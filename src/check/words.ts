@@ -27,12 +27,6 @@ export class Words {
     return this.buf;
   }
 
-  /** A list of integers, length first. */
-  ints(xs: readonly number[]): void {
-    this.push(xs.length);
-    for (let k = 0; k < xs.length; k++) this.push(xs[k]);
-  }
-
   /** A string: its length, then its UTF-16 code units two to a word. */
   str(s: string): void {
     const n = s.length;
@@ -54,7 +48,7 @@ export class Words {
 
 // Tags of the JSON encoding. A non-negative int32 is its own word; everything else starts with
 // a negative tag, so a value's first word says what it is.
-const NULL = -1, FALSE = -2, TRUE = -3, NEG = -4, FLOAT = -5, STR = -6, ARR = -7, OBJ = -8, END = -9, SPELLED = -10;
+const NULL = -1, FALSE = -2, TRUE = -3, NEG = -4, FLOAT = -5, STR = -6, ARR = -7, OBJ = -8, END = -9, SPELLED = -10, UNDEFINED = -11;
 
 const f64 = new Float64Array(1);
 const f64_words = new Int32Array(f64.buffer);
@@ -101,13 +95,34 @@ function key_words(out: Words, key: string): void {
   }
 }
 
+/** Marks a value JSON.stringify leaves out (undefined, a function, a symbol), after toJSON. */
+const ABSENT: unique symbol = Symbol("absent");
+function json_value(v: unknown): unknown {
+  if (typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function") v = (v as { toJSON(): unknown }).toJSON();
+  return v === undefined || typeof v === "function" || typeof v === "symbol" ? ABSENT : v;
+}
+
 /**
  * A value the way JSON.stringify sees it: equal words exactly when the JSON texts are equal
- * (undefined, functions and symbols left out of objects and null in arrays, non-finite numbers
- * null, -0 as 0, Maps and Sets as {}, toJSON honoured). `skip` drops a property name at any
- * depth, like a replacer returning undefined for it.
+ * (toJSON honoured; undefined, functions and symbols left out of objects, null in arrays, and
+ * a word of their own at the top, where JSON.stringify gives no text; non-finite numbers null,
+ * -0 as 0, Maps and Sets as {}; boxed primitives, which no model holds, are not unboxed).
  */
-export function json_words(out: Words, v: unknown, skip?: string): void {
+export function json_words(out: Words, v: unknown): void {
+  const x = json_value(v);
+  if (x === ABSENT) out.push(UNDEFINED);
+  else plain_words(out, x, false);
+}
+
+/** Like json_words with object keys in sorted order: equal words for equal values whatever the key order (canonical JSON). */
+export function canonical_words(out: Words, v: unknown): void {
+  const x = json_value(v);
+  if (x === ABSENT) out.push(UNDEFINED);
+  else plain_words(out, x, true);
+}
+
+/** The words of a value json_value() has resolved (not ABSENT). */
+function plain_words(out: Words, v: unknown, sorted: boolean): void {
   switch (typeof v) {
     case "number":
       return num_words(out, v);
@@ -118,46 +133,32 @@ export function json_words(out: Words, v: unknown, skip?: string): void {
     case "boolean":
       out.push(v ? TRUE : FALSE);
       return;
-    case "object":
-      break;
-    default:
-      out.push(NULL); // undefined, function, symbol: only reached inside arrays (or at the top)
-      return;
   }
   if (v === null) return out.push(NULL);
   if (Array.isArray(v)) {
     out.push2(ARR, v.length);
-    for (let k = 0; k < v.length; k++) json_words(out, v[k], skip);
+    for (let k = 0; k < v.length; k++) {
+      const x = json_value(v[k]);
+      if (x === ABSENT) out.push(NULL);
+      else plain_words(out, x, sorted);
+    }
     return;
   }
-  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return json_words(out, (v as { toJSON(): unknown }).toJSON(), skip);
   out.push(OBJ);
   const o = v as Record<string, unknown>;
-  // for-in visits what Object.keys lists for data objects (nothing enumerable is inherited), without an array.
-  for (const key in o) {
-    const x = o[key];
-    if (x === undefined || typeof x === "function" || typeof x === "symbol" || key === skip) continue;
-    key_words(out, key);
-    json_words(out, x, skip);
+  if (sorted) {
+    for (const key of Object.keys(o).sort()) member_words(out, key, o[key], sorted);
+  } else {
+    // for-in visits what Object.keys lists for data objects (nothing enumerable is inherited), without an array.
+    for (const key in o) member_words(out, key, o[key], sorted);
   }
   out.push(END);
 }
 
-/** Like json_words with object keys in sorted order: equal words for equal values whatever the key order (canonical JSON). */
-export function canonical_words(out: Words, v: unknown): void {
-  if (typeof v !== "object" || v === null || typeof (v as { toJSON?: unknown }).toJSON === "function") return json_words(out, v);
-  if (Array.isArray(v)) {
-    out.push2(ARR, v.length);
-    for (let k = 0; k < v.length; k++) canonical_words(out, v[k]);
-    return;
-  }
-  out.push(OBJ);
-  const o = v as Record<string, unknown>;
-  for (const key of Object.keys(o).sort()) {
-    const x = o[key];
-    if (x === undefined || typeof x === "function" || typeof x === "symbol") continue;
-    key_words(out, key);
-    canonical_words(out, x);
-  }
-  out.push(END);
+function member_words(out: Words, key: string, v: unknown, sorted: boolean): void {
+  const x = json_value(v);
+  if (x === ABSENT) return;
+  key_words(out, key);
+  plain_words(out, x, sorted);
 }
+
