@@ -5,6 +5,7 @@
 // a page reclaimed; the device and the workqueue step whenever they can. Bounds keep it finite:
 // processes, buffer pages, I/Os in flight, steps. A program does not touch a half page while
 // its own I/O on it is in flight (that would be its bug).
+import { first_broken } from "../../properties/property.js";
 import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
@@ -15,14 +16,15 @@ import {
   vmsplice_to_pipe, WRITE,
 } from "../kernel/index.js";
 import { __kernel_read } from "../kernel/index.js";
+import { block_idle } from "./scenario.js";
 import type { SpliceWatch } from "./splice_watch.js";
 import { pipe_snapshot, splice_outcome, splice_watch_drain, splice_watch_step, splice_watches } from "./splice_watch.js";
-import type { Model, Violation } from "./explore.js";
+import type { Model } from "./explore.js";
 import { disk_file } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
 import { fixed_buffer_outcome, peek_disk, read_outcome } from "./peek.js";
-import { encode_world, fnv1a, world_key } from "./world_key.js";
+import { encode_world, remember, remembered, world_key } from "./world_key.js";
 import { json_words } from "./words.js";
 
 export interface CatalogBounds {
@@ -40,6 +42,10 @@ export const default_catalog_bounds: CatalogBounds = { processes: 2, pages: 1, i
 
 const HALF = PAGE_SIZE / 2;
 
+/** Half a page of one byte value, made once: a write only reads it. */
+const halves: Uint8Array[] = [];
+const half_of = (byte: number): Uint8Array => (halves[byte] ??= new Uint8Array(HALF).fill(byte));
+
 /** A direct I/O the engine started. */
 export interface Io {
   iocb: number;
@@ -49,9 +55,8 @@ export interface Io {
   read: boolean;
   /** The bios its submission created. */
   bios: number[];
-  /** For a read: the bytes the device read, captured at the transfer (and their hash, for the state key). */
-  expected: Uint8Array | null;
-  expected_hash: number;
+  /** For a read: the bytes the device read, captured at the transfer, as remember() hashed them. */
+  expected: number | null;
   /** Set when its completion is reported; for a read, whether the reader got the device's bytes. */
   outcome: { ok: boolean; detail?: string } | null;
 }
@@ -116,6 +121,9 @@ export function catalog_initial(config: KernelConfig, b: CatalogBounds): Catalog
   return { w, procs: [p], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink, splices: [] };
 }
 
+/** The user address of half `half` of page `page` of the processes' buffer. */
+const addr = (s: CatalogState, page: number, half: number): number => s.buf + page * PAGE_SIZE + half * HALF;
+
 const pending = (s: CatalogState): Io[] => s.ios.filter((io) => !io.outcome);
 
 export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogAction[] {
@@ -123,7 +131,7 @@ export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogActio
   const busy = pending(s);
   for (const proc of s.procs) {
     for (let page = 0; page < b.pages; page++) {
-      for (const half of [0, 1]) {
+      for (let half = 0; half < 2; half++) {
         if (busy.some((io) => io.proc === proc && io.page === page && io.half === half)) continue;
         out.push({ op: "write", proc, page, half });
         if (busy.length < b.in_flight) out.push({ op: "dio_read", proc, page, half }, { op: "dio_write", proc, page, half });
@@ -132,7 +140,7 @@ export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogActio
       const fixed = s.fixed.some((f) => f.proc === proc && f.page === page);
       if (fixed) out.push({ op: "unregister", proc, page });
       else if (s.fixed.length < b.fixed) out.push({ op: "register", proc, page });
-      if (!s.w.pipes[s.pipe].bufs.length) for (const half of [0, 1]) out.push({ op: "vmsplice", proc, page, half });
+      if (!s.w.pipes[s.pipe].bufs.length) for (let half = 0; half < 2; half++) out.push({ op: "vmsplice", proc, page, half });
     }
     if (s.procs.length < b.processes) out.push({ op: "fork", proc });
     const owns = busy.some((io) => io.proc === proc) || s.fixed.some((f) => f.proc === proc);
@@ -149,10 +157,9 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
   const w = clone_world(s.w);
   const t: CatalogState = { ...s, w, procs: s.procs.slice(), ios: s.ios.map((io) => ({ ...io })), fixed: s.fixed.slice() };
   t.splices = s.splices.filter((x) => x.got === null); // drained ones were judged in s
-  const addr = (page: number, half: number) => s.buf + page * PAGE_SIZE + half * HALF;
   switch (a.op) {
     case "write":
-      user_access(w, w.mms[a.proc], addr(a.page, a.half), new Uint8Array(HALF).fill(0xb0 + a.proc), true);
+      user_access(w, w.mms[a.proc], addr(s, a.page, a.half), half_of(0xb0 + a.proc), true);
       break;
     case "dio_read":
     case "dio_write": {
@@ -160,15 +167,15 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       const iocb = init_async_kiocb(w, s.ino, a.page * PAGE_SIZE + a.half * HALF);
       const dir = a.op === "dio_read" ? READ : WRITE;
       const first_bio = w.block.bios.length;
-      iomap_dio_rw(w, iocb, iov_iter_ubuf(w, dir, addr(a.page, a.half), HALF));
+      iomap_dio_rw(w, iocb, iov_iter_ubuf(w, dir, addr(s, a.page, a.half), HALF));
       const bios = Array.from({ length: w.block.bios.length - first_bio }, (_, k) => first_bio + k);
-      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, expected_hash: 0, outcome: null });
+      t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, outcome: null });
       break;
     }
-    case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(a.page, 0), PAGE_SIZE); break;
+    case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(s, a.page, 0), PAGE_SIZE); break;
     case "register": {
       w.current = a.proc;
-      const imu = io_sqe_buffer_register(w, addr(a.page, 0), PAGE_SIZE);
+      const imu = io_sqe_buffer_register(w, addr(s, a.page, 0), PAGE_SIZE);
       if (typeof imu !== "number") t.fixed.push({ proc: a.proc, page: a.page, imu });
       break;
     }
@@ -182,8 +189,8 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       w.current = a.proc;
       {
         const from = w.pipes[s.pipe].bufs.length;
-        vmsplice_to_pipe(w, w.pipes[s.pipe], [{ iov_base: addr(a.page, a.half), iov_len: HALF }]);
-        t.splices = [...t.splices, ...splice_watches(w, w.pipes[s.pipe], from, a.proc, addr(a.page, a.half))];
+        vmsplice_to_pipe(w, w.pipes[s.pipe], [{ iov_base: addr(s, a.page, a.half), iov_len: HALF }]);
+        t.splices = [...t.splices, ...splice_watches(w, w.pipes[s.pipe], from, a.proc, addr(s, a.page, a.half))];
       }
       break;
     case "pipe_read": {
@@ -198,10 +205,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
     case "device_transfer": {
       // What a read will deliver is what the disk holds when the device reads it, not later.
       const io = t.ios.find((x) => x.read && x.bios.includes(a.bio));
-      if (io && !io.expected) {
-        io.expected = peek_disk(w, s.ino, io.page * PAGE_SIZE + io.half * HALF, HALF);
-        io.expected_hash = fnv1a(io.expected);
-      }
+      if (io && io.expected === null) io.expected = remember(peek_disk(w, s.ino, io.page * PAGE_SIZE + io.half * HALF, HALF));
       blk_dev_transfer(w, a.bio);
       break;
     }
@@ -212,22 +216,20 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
   // Observe completions the moment they are reported: what did each reader get?
   for (const io of pending(t)) {
     if (!w.block.completions.some((c) => c.iocb === io.iocb)) continue;
-    io.outcome = io.read && io.expected ? read_outcome(w, io.proc, addr(io.page, io.half), io.expected) : { ok: true };
+    io.outcome = io.read && io.expected !== null ? read_outcome(w, io.proc, addr(s, io.page, io.half), remembered(io.expected)) : { ok: true };
   }
   return t;
 }
 
 export function catalog_view(s: CatalogState): WorldView {
-  const b = s.w.block;
   const reads: ReadOutcome[] = s.ios.filter((io) => io.read).map((io) => ({
     what: `process ${io.proc}'s O_DIRECT read into page ${io.page} half ${io.half}`,
     ok: io.outcome ? io.outcome.ok : null,
     detail: io.outcome?.detail,
   }));
   for (const f of s.fixed)
-    reads.push(fixed_buffer_outcome(s.w, f.proc, s.buf + f.page * PAGE_SIZE, f.imu.pages[0], `process ${f.proc}'s io_uring fixed buffer at page ${f.page}`));
-  const quiescent = !pending(s).length && !b.in_flight.length && !b.transferred.length && !b.work.length &&
-    !s.fixed.length && !s.w.pipes[s.pipe].bufs.length;
+    reads.push(fixed_buffer_outcome(s.w, f.proc, addr(s, f.page, 0), f.imu.pages[0], `process ${f.proc}'s io_uring fixed buffer at page ${f.page}`));
+  const quiescent = !pending(s).length && block_idle(s.w) && !s.fixed.length && !s.w.pipes[s.pipe].bufs.length;
   const spliced = s.splices.map((x) => {
     const page = Math.floor((x.addr - s.buf) / PAGE_SIZE);
     return splice_outcome(x, `the pipe reader's drain of process ${x.proc}'s vmsplice of page ${page} half ${Math.floor(((x.addr - s.buf) % PAGE_SIZE) / HALF)}`);
@@ -235,18 +237,20 @@ export function catalog_view(s: CatalogState): WorldView {
   return { w: s.w, quiescent, reads, persisted: [], spliced };
 }
 
+/** The catalog as a model: the properties are checked on view(s) (catalog_view, or a memo of it). */
 export function catalog_model(
   config: KernelConfig, b: CatalogBounds, properties: readonly WorldProperty[], coverage: MachineCoverage = new_coverage(),
+  view: (s: CatalogState) => WorldView = catalog_view,
 ): Model<CatalogState, CatalogAction> {
   const init = catalog_initial(config, b);
   return {
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),
     step: catalog_step,
-    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios, (k, v) => (k === "expected" ? undefined : v))}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${JSON.stringify(s.splices)}|${world_key(s.w)}`,
+    key: (s) => `${s.procs.join(",")}|${JSON.stringify(s.ios)}|${s.fixed.map((f) => `${f.proc}:${f.page}:${f.imu.pages}`)}|${JSON.stringify(s.splices)}|${world_key(s.w)}`,
     encode(s, out) {
       json_words(out, s.procs);
-      json_words(out, s.ios, "expected"); // its hash stands for it
+      json_words(out, s.ios);
       out.push(s.fixed.length);
       for (const f of s.fixed) {
         json_words(out, f.proc);
@@ -257,13 +261,6 @@ export function catalog_model(
       encode_world(s.w, out);
     },
     check_step: (s, _a, t) => monitor_step(s.w, t.w, coverage),
-    check(s): Violation | null {
-      const view = catalog_view(s);
-      for (const p of properties) {
-        const why = p.check(view);
-        if (why) return { property: p.id, message: why };
-      }
-      return null;
-    },
+    check: (s) => first_broken(properties, view(s)),
   };
 }

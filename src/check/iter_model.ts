@@ -3,17 +3,18 @@
 // legacy iov_iter_get_pages2 with references, extract_iter_to_sg) and release of what was
 // extracted, with the properties of properties/ checked after every step.
 import { iter_properties } from "../../properties/index.js";
+import { first_broken } from "../../properties/property.js";
 import type { KernelConfig, sg_table } from "../kernel/index.js";
 import {
   clone_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
   iov_iter_extract_pages, iov_iter_extract_will_pin, iov_iter_revert, PAGE_SIZE, put_page_refs, unpin_user_page,
 } from "../kernel/index.js";
-import type { Model, Violation } from "./explore.js";
+import type { Model } from "./explore.js";
 import type { IterState } from "./iter_state.js";
 import { held_batch } from "./iter_state.js";
 import { iter_scenarios } from "./iter_scenarios.js";
 import { encode_world, world_key } from "./world_key.js";
-import { json_words } from "./words.js";
+import { json_words, num_words } from "./words.js";
 
 export type IterAction =
   | { op: "advance" | "revert" | "copy"; n: number }
@@ -120,10 +121,13 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
     encode(s, out) {
       const i = s.iter;
       out.str(s.scenario);
-      for (const x of [i.seg, i.nr_segs, i.iov_offset, i.count]) json_words(out, x);
+      num_words(out, i.seg);
+      num_words(out, i.nr_segs);
+      num_words(out, i.iov_offset);
+      num_words(out, i.count);
       out.push(i.folioq ? 1 : 0);
       if (i.folioq) json_words(out, i.folioq.folios[0]);
-      json_words(out, i.folioq_slot);
+      num_words(out, i.folioq_slot);
       out.push(s.held.length);
       for (const h of s.held) {
         out.push(h.pinned ? 1 : 0);
@@ -131,12 +135,6 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
       }
       encode_world(s.w, out);
     },
-    check(s): Violation | null {
-      for (const p of iter_properties) {
-        const why = p.check(s);
-        if (why) return { property: p.id, message: why };
-      }
-      return null;
-    },
+    check: (s) => first_broken(iter_properties, s),
   };
 }

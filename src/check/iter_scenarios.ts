@@ -11,7 +11,11 @@ import {
 } from "../kernel/index.js";
 import type { IterState } from "./iter_state.js";
 
-const pattern = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, k) => (k * 7 + seed) & 0xff);
+function pattern(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let k = 0; k < n; k++) b[k] = (k * 7 + seed) & 0xff;
+  return b;
+}
 
 interface Memory {
   w: World;

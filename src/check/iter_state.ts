@@ -71,8 +71,9 @@ export function iter_remaining(s: IterState): number | null {
  * (mm/gup.c try_grab_folio); a reference adds 1 to the page's own folio, except on a slab folio,
  * whose count get_page() and folio_get() leave alone (include/linux/mm.h, since b9c0e49abfca).
  */
-export function expected_counts(s: IterState): Map<number, { refcount: number; pincount: number }> {
-  const want = new Map([...s.baseline].map(([f, c]) => [f, { ...c }]));
+export function expected_counts(s: IterState): Map<number, Readonly<{ refcount: number; pincount: number }>> {
+  // The baseline's entries are shared, never changed: a held folio's entry is replaced.
+  const want = new Map(s.baseline);
   for (const h of s.held) {
     if (h.how === "none") continue;
     for (const page of h.pages) {
@@ -80,16 +81,18 @@ export function expected_counts(s: IterState): Map<number, { refcount: number; p
       // record nothing since v6.5). The scenarios populate their buffers, so GUP never returns it.
       if (page === ZERO_PFN) continue;
       const folio = page_folio(s.w, page);
-      const c = want.get(folio) ?? { refcount: s.w.mem.refcount[folio], pincount: s.w.mem.pincount[folio] };
+      const c = want.get(folio);
+      let refcount = c ? c.refcount : s.w.mem.refcount[folio];
+      let pincount = c ? c.pincount : s.w.mem.pincount[folio];
       if (h.how === "ref") {
-        if (!folio_test_slab(s.w, folio)) c.refcount += 1;
+        if (!folio_test_slab(s.w, folio)) refcount += 1;
       } else if (folio_has_pincount(s.w, folio)) {
-        c.refcount += 1;
-        c.pincount += 1;
+        refcount += 1;
+        pincount += 1;
       } else {
-        c.refcount += GUP_PIN_COUNTING_BIAS;
+        refcount += GUP_PIN_COUNTING_BIAS;
       }
-      want.set(folio, c);
+      want.set(folio, { refcount, pincount });
     }
   }
   return want;

@@ -46,9 +46,10 @@ class Moves {
     cov.states.add(to);
     if (from === to) return true;
     // The answer depends on the two states only: search once per pair, replay its coverage after.
-    const memo = `${from}\n${to}`;
-    let way = this.ways.get(memo);
-    if (way === undefined) this.ways.set(memo, (way = this.search(from, to)));
+    let ways = this.ways.get(from);
+    if (ways === undefined) this.ways.set(from, (ways = new Map()));
+    let way = ways.get(to);
+    if (way === undefined) ways.set(to, (way = this.search(from, to)));
     if (way === null) return false;
     for (const [edge, state] of way) {
       cov.edges.add(edge);
@@ -57,7 +58,8 @@ class Moves {
     return true;
   }
 
-  private ways = new Map<string, [string, string][] | null>();
+  /** from -> to -> the way search() found. */
+  private ways = new Map<string, Map<string, [string, string][] | null>>();
 
   /** The edges and states of the shortest way from -> to of at most MAX_EVENTS edges, or null. */
   private search(from: string, to: string): [string, string][] | null {
@@ -134,22 +136,24 @@ export const new_coverage = (): MachineCoverage => ({
 export const machine_sizes = { page: page_moves.size, process: process_moves.size };
 
 /**
- * The small anonymous pages of a world, each with a user virtual page that maps it, or whose
- * swap PTE names it while it sits unmapped in the swap cache (-1 if neither).
+ * The small anonymous pages of a world (but those `known` lists with their generation), each
+ * with a user virtual page that maps it, or whose swap PTE names it while it sits unmapped in
+ * the swap cache (-1 if neither).
  */
-function anon_pages(w: World): PageId[] {
+function anon_pages(w: World, known?: ReadonlyMap<number, number>): PageId[] {
   const m = w.mem;
-  const vpn = new Map<number, number>();
-  for (const mm of w.mms) for (const [v, pte] of mm.ptes) if (!vpn.has(pte.pfn)) vpn.set(pte.pfn, v);
-  for (const mm of w.mms)
-    for (const [v, swp] of mm.swap) {
-      const cached = w.swap.cache.get(swp.slot);
-      if (cached !== undefined && !vpn.has(cached)) vpn.set(cached, v);
-    }
   const out: PageId[] = [];
   for (let pfn = 1; pfn < m.nr_frames; pfn++)
-    if (m.head[pfn] === pfn && m.order[pfn] === 0 && m.flags[pfn] & PG_anon) out.push({ pfn, gen: m.gen[pfn], vpn: vpn.get(pfn) ?? -1 });
+    if (m.head[pfn] === pfn && m.order[pfn] === 0 && m.flags[pfn] & PG_anon && known?.get(pfn) !== m.gen[pfn])
+      out.push({ pfn, gen: m.gen[pfn], vpn: user_vpn(w, pfn) });
   return out;
+}
+
+/** The first virtual page (in mm and page-table order) whose PTE maps pfn, else whose swap PTE names it in the swap cache; -1 if none. */
+function user_vpn(w: World, pfn: number): number {
+  for (const mm of w.mms) for (const [v, pte] of mm.ptes) if (pte.pfn === pfn) return v;
+  for (const mm of w.mms) for (const [v, swp] of mm.swap) if (w.swap.cache.get(swp.slot) === pfn) return v;
+  return -1;
 }
 
 /** Outside the page machine: behind a non-exclusive swap PTE, or beyond its bounds. */
@@ -163,35 +167,84 @@ const violation = (what: string, from: string, to: string, file: string): Violat
   message: `${what} moved from ${from} to ${to}, which ${file} does not allow`,
 });
 
-function page_monitor(before: World, after: World, cov: Coverage): Violation | null {
-  const seen = new Set<string>();
-  for (const id of [...anon_pages(before), ...anon_pages(after)]) {
-    const tag = `${id.pfn}/${id.gen}`;
-    if (seen.has(tag)) continue;
-    seen.add(tag);
-    const [a, b] = [page_state(before, id), page_state(after, id)];
-    if (page_out_of_scope(before, id, a.context) || page_out_of_scope(after, id, b.context)) continue;
+/**
+ * What the monitors judge of a step's world before it, computed once per world: the explorer
+ * steps a state with each of its actions in turn, and those steps share it. For each small
+ * anonymous page and each process, its state key, or null where it is out of the machine's
+ * scope; and the (pfn, gen) of the pages listed, so a page listed after too is judged once.
+ */
+interface Before {
+  w: World;
+  pages: { id: PageId; from: string | null }[];
+  gens: Map<number, number>;
+  procs: (string | null)[];
+}
+
+/** The last world summarised: worlds are not changed once a step has made them (see world_key.ts). */
+let last_before: Before | undefined;
+function before_of(w: World): Before {
+  if (last_before?.w === w) return last_before;
+  const pages = anon_pages(w).map((id) => {
+    const a = page_state(w, id);
+    return { id, from: page_out_of_scope(w, id, a.context) ? null : state_key(a) };
+  });
+  const procs = w.mms.map((_, mm) => process_from(w, mm));
+  return (last_before = { w, pages, gens: new Map(pages.map((p) => [p.id.pfn, p.id.gen])), procs });
+}
+
+function page_monitor(b: Before, after: World, cov: Coverage): Violation | null {
+  // The pages before the step (each one alive then), then the pages new in it.
+  for (const { id, from } of b.pages) {
+    if (from === null) continue;
+    const v = page_move(id, from, page_state(after, id), after, cov);
+    if (v) return v;
+  }
+  const before = b.w;
+  for (const id of anon_pages(after, b.gens)) {
+    const a = page_state(before, id);
+    if (page_out_of_scope(before, id, a.context)) continue;
     const was_alive = before.mem.head[id.pfn] === id.pfn && before.mem.gen[id.pfn] === id.gen;
     // A frame new in this step is a fresh page, or a swapped-out page coming back (swap-in).
     const swapped_in = !was_alive && id.vpn >= 0 && before.mms.some((mm) => mm.swap.has(id.vpn));
     const from = was_alive ? state_key(a) : swapped_in ? SWAPPED : page_moves.initial;
-    const to = state_key(b);
-    if (!page_moves.allowed(from, to, cov))
-      return violation(`page ${id.pfn} (user page 0x${(id.vpn * PAGE_SIZE).toString(16)})`, from, to, "models/page.ts");
+    const v = page_move(id, from, page_state(after, id), after, cov);
+    if (v) return v;
   }
   return null;
 }
 
-function process_monitor(before: World, after: World, cov: Coverage): Violation | null {
+/** Whether page id may move from `from` to its state b after the step (no claim out of scope). */
+function page_move(id: PageId, from: string, b: { value: unknown; context: PageContext }, after: World, cov: Coverage): Violation | null {
+  if (page_out_of_scope(after, id, b.context)) return null;
+  const to = state_key(b);
+  if (page_moves.allowed(from, to, cov)) return null;
+  return violation(`page ${id.pfn} (user page 0x${(id.vpn * PAGE_SIZE).toString(16)})`, from, to, "models/page.ts");
+}
+
+const beyond_process_bounds = (s: { context: { pins: number; children: number } }): boolean =>
+  s.context.pins > PROCESS_BOUNDS.pins || s.context.children > PROCESS_BOUNDS.children;
+
+/** Process mm's state key in w, or null beyond the machine's bounds. */
+function process_from(w: World, mm: number): string | null {
+  const a = process_state(w, { mm });
+  return beyond_process_bounds(a) ? null : state_key(a);
+}
+
+function process_monitor(b: Before, after: World, cov: Coverage): Violation | null {
   for (let mm = 0; mm < after.mms.length; mm++) {
-    const [a, b] = [process_state(before, { mm }), process_state(after, { mm })];
-    if ([a, b].some((s) => s.context.pins > PROCESS_BOUNDS.pins || s.context.children > PROCESS_BOUNDS.children)) continue;
-    const [from, to] = [state_key(a), state_key(b)];
+    // A process born in the step was idle before it.
+    const from = mm < b.procs.length ? b.procs[mm] : process_from(b.w, mm);
+    if (from === null) continue;
+    const s = process_state(after, { mm });
+    if (beyond_process_bounds(s)) continue;
+    const to = state_key(s);
     if (!process_moves.allowed(from, to, cov)) return violation(`process ${mm}`, from, to, "models/process.ts");
   }
   return null;
 }
 
 /** Check one step against every monitored machine. */
-export const monitor_step = (before: World, after: World, cov: MachineCoverage): Violation | null =>
-  page_monitor(before, after, cov.page) ?? process_monitor(before, after, cov.process);
+export function monitor_step(before: World, after: World, cov: MachineCoverage): Violation | null {
+  const b = before_of(before);
+  return page_monitor(b, after, cov.page) ?? process_monitor(b, after, cov.process);
+}

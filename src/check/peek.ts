@@ -138,7 +138,10 @@ export function cache_vs_disk(w: World, ino: number, nr_pages: number): CachePag
       continue;
     }
     let from = -3;
-    for (let j = 0; j < nr_pages && from === -3; j++) if (j !== k && got.every((b, i) => b === disk(j)[i])) from = j;
+    for (let j = 0; j < nr_pages && from === -3; j++) {
+      const other = disk(j);
+      if (j !== k && got.every((b, i) => b === other[i])) from = j;
+    }
     out.push(from >= 0 ? { state: from } : { state: -3, at, got: got[at], want: want[at] });
   }
   return out;

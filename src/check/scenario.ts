@@ -3,8 +3,9 @@
 // can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
 import type { KernelConfig, World } from "../kernel/index.js";
 import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
+import { first_broken } from "../../properties/property.js";
 import type { WorldProperty, WorldView } from "../../properties/world_property.js";
-import type { Model, Violation } from "./explore.js";
+import type { Model } from "./explore.js";
 import { encode_world, world_key } from "./world_key.js";
 import { json_words } from "./words.js";
 
@@ -51,10 +52,12 @@ export type ScenarioAction =
 export const describe_action = (a: ScenarioAction): string =>
   a.kind === "thread" ? `${a.thread}: ${a.step}` : a.kind === "work" ? "kworker: run queued work" : `device: ${a.kind === "device_transfer" ? "transfer" : "complete"} bio ${a.bio}`;
 
-/** Nothing left to run: every thread done, no bio in flight or awaiting completion, no work queued. */
+/** The kernel's agents have nothing to do: no bio in flight or awaiting completion, no work queued. */
+export const block_idle = (w: World): boolean => !w.block.in_flight.length && !w.block.transferred.length && !w.block.work.length;
+
+/** Nothing left to run: every thread done, and the kernel's agents idle. */
 export const quiescent = (s: ScenarioState, sc: Scenario): boolean =>
-  s.pc.every((pc, t) => pc >= sc.threads[t].steps.length) &&
-  !s.w.block.in_flight.length && !s.w.block.transferred.length && !s.w.block.work.length;
+  s.pc.every((pc, t) => pc >= sc.threads[t].steps.length) && block_idle(s.w);
 
 export function initial_state(sc: Scenario, config: KernelConfig): ScenarioState {
   const w = boot(config);
@@ -109,13 +112,6 @@ export function scenario_model(
       json_words(out, s.vars);
       encode_world(s.w, out);
     },
-    check(s): Violation | null {
-      const v = view(s);
-      for (const p of properties) {
-        const why = p.check(v);
-        if (why) return { property: p.id, message: why };
-      }
-      return null;
-    },
+    check: (s) => first_broken(properties, view(s)),
   };
 }

@@ -7,12 +7,12 @@
 // memory held at the vmsplice, updated whenever the page changes while it is still the splicer's
 // memory at that address (mapped there, or in the swap cache under the splicer's swap entry: its
 // own write, or its own DMA); at drain the reader must get exactly them.
-// Watches hold hashes only, so states stay small; the bytes behind a hash are kept here for the
-// message (content-addressed, so the cache is not state).
+// Watches hold hashes only, so states stay small; the bytes behind a hash are remember()ed for
+// the message.
 import type { ReadOutcome } from "../../properties/world_property.js";
 import type { pipe_inode_info, World } from "../kernel/index.js";
 import { follow_pte, PAGE_SIZE, PG_swapcache } from "../kernel/index.js";
-import { fnv1a } from "./world_key.js";
+import { fnv1a, remember, remembered } from "./world_key.js";
 
 export interface SpliceWatch {
   /** The splicing process (mm index) and the user address of the buffer's first byte. */
@@ -28,22 +28,17 @@ export interface SpliceWatch {
   got: number | null;
 }
 
-const bytes_by_hash = new Map<number, Uint8Array>();
-function remember(bytes: Uint8Array): number {
-  const h = fnv1a(bytes);
-  if (!bytes_by_hash.has(h)) bytes_by_hash.set(h, bytes.slice());
-  return h;
-}
+type Span = Pick<SpliceWatch, "page" | "offset" | "len">;
 
-const covered = (w: World, s: Pick<SpliceWatch, "page" | "offset" | "len">): Uint8Array =>
-  w.mem.data.read(s.page).subarray(s.offset, s.offset + s.len);
+const covered = (w: World, s: Span): Uint8Array => w.mem.data.read(s.page).subarray(s.offset, s.offset + s.len);
 
 /**
  * The hash of the covered bytes, cached per page buffer: a finished state's buffers are never
  * written again (a step copies a page before writing it), so one buffer's hash holds for good.
+ * (Within a step, callers hash a span only where the rest of the step does not write its page.)
  */
 const hashes = new WeakMap<Uint8Array, Map<number, number>>();
-function covered_hash(w: World, s: Pick<SpliceWatch, "page" | "offset" | "len">): number {
+function covered_hash(w: World, s: Span): number {
   const buf = w.mem.data.read(s.page);
   let m = hashes.get(buf);
   if (!m) hashes.set(buf, (m = new Map()));
@@ -53,12 +48,15 @@ function covered_hash(w: World, s: Pick<SpliceWatch, "page" | "offset" | "len">)
   return h;
 }
 
+/** remember() the covered bytes, through the cached hash. */
+const remember_covered = (w: World, s: Span): number => remember(covered(w, s), covered_hash(w, s));
+
 /** Watches for the buffers a vmsplice by proc from addr added to the pipe (those from index `from` on). */
 export function splice_watches(w: World, pipe: pipe_inode_info, from: number, proc: number, addr: number): SpliceWatch[] {
   const out: SpliceWatch[] = [];
   let a = addr;
   for (const b of pipe.bufs.slice(from)) {
-    out.push({ proc, addr: a, page: b.page, offset: b.offset, len: b.len, want: remember(covered(w, b)), got: null });
+    out.push({ proc, addr: a, page: b.page, offset: b.offset, len: b.len, want: remember_covered(w, b), got: null });
     a += b.len;
   }
   return out;
@@ -73,7 +71,7 @@ export function splice_watches(w: World, pipe: pipe_inode_info, from: number, pr
 export function splice_watch_step(w: World, s: SpliceWatch): SpliceWatch | null {
   if (s.got !== null) return s;
   if (covered_hash(w, s) === s.want) return unreachable(w, s.page) ? null : s;
-  return splicer_page(w, s) === s.page ? { ...s, want: remember(covered(w, s)) } : s;
+  return splicer_page(w, s) === s.page ? { ...s, want: remember_covered(w, s) } : s;
 }
 
 /**
@@ -106,7 +104,7 @@ export interface PipeBufSnapshot {
 
 /** Take before a drain: the read may free the pages it consumes. */
 export const pipe_snapshot = (w: World, pipe: pipe_inode_info): PipeBufSnapshot[] =>
-  pipe.bufs.map((b) => ({ page: b.page, offset: b.offset, len: b.len, hash: remember(covered(w, b)) }));
+  pipe.bufs.map((b) => ({ page: b.page, offset: b.offset, len: b.len, hash: remember_covered(w, b) }));
 
 /**
  * After a drain: the pending watches match the buffers of `before` in order; a buffer the read
@@ -114,31 +112,29 @@ export const pipe_snapshot = (w: World, pipe: pipe_inode_info): PipeBufSnapshot[
  * that part was right, keeps the rest watched.
  */
 export function splice_watch_drain(watches: readonly SpliceWatch[], before: readonly PipeBufSnapshot[], pipe: pipe_inode_info): SpliceWatch[] {
-  const pending = watches.filter((s) => s.got === null);
   const left = pipe.bufs.length;
   const consumed = before.length - left;
-  const out = watches.slice();
-  pending.forEach((s, k) => {
-    const i = watches.indexOf(s);
-    if (k < consumed) out[i] = { ...s, got: before[k].hash };
-    else if (k === consumed && left && pipe.bufs[0].offset !== before[k].offset) {
-      const n = pipe.bufs[0].offset - before[k].offset;
-      const want = bytes_by_hash.get(s.want)!;
-      const gone = bytes_by_hash.get(before[k].hash)!.subarray(0, n);
-      out[i] = fnv1a(gone) === fnv1a(want.subarray(0, n))
-        ? { ...s, addr: s.addr + n, offset: s.offset + n, len: s.len - n, want: remember(want.subarray(n)) }
-        : { ...s, len: n, want: remember(want.subarray(0, n)), got: remember(gone) };
-    }
+  let pending = 0;
+  return watches.map((s) => {
+    if (s.got !== null) return s;
+    const k = pending++; // its buffer's place in `before`
+    if (k < consumed) return { ...s, got: before[k].hash };
+    if (k !== consumed || !left || pipe.bufs[0].offset === before[k].offset) return s;
+    const n = pipe.bufs[0].offset - before[k].offset;
+    const want = remembered(s.want);
+    const gone = remembered(before[k].hash).subarray(0, n);
+    return fnv1a(gone) === fnv1a(want.subarray(0, n))
+      ? { ...s, addr: s.addr + n, offset: s.offset + n, len: s.len - n, want: remember(want.subarray(n)) }
+      : { ...s, len: n, want: remember(want.subarray(0, n)), got: remember(gone) };
   });
-  return out;
 }
 
 /** The outcome a property judges: undecided until drained, then whether the reader got the expected bytes. */
 export function splice_outcome(s: SpliceWatch, what: string): ReadOutcome {
   if (s.got === null) return { what, ok: null };
   if (s.got === s.want) return { what, ok: true };
-  const want = bytes_by_hash.get(s.want)!;
-  const got = bytes_by_hash.get(s.got)!;
+  const want = remembered(s.want);
+  const got = remembered(s.got);
   const at = got.findIndex((b, i) => b !== want[i]);
   return {
     what, ok: false,

@@ -2,16 +2,18 @@
 // configuration. A target turns a trace (initial-state name + actions) back into states, so
 // traces print, serialise and replay the same way whatever produced them.
 import { iter_properties, world_properties } from "../../properties/index.js";
+import { guarded_ids } from "../../properties/property.js";
+import type { WorldView } from "../../properties/world_property.js";
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { Model } from "./explore.js";
 import type { IterAction } from "./iter_model.js";
 import { describe_action as describe_iter, iter_model } from "./iter_model.js";
 import type { IterState } from "./iter_state.js";
 import type { CatalogAction, CatalogBounds, CatalogState } from "./catalog.js";
-import { catalog_actions, catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
+import { catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
 import { machine_sizes, new_coverage } from "./monitor.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
-import { describe_action as describe_scenario, enabled_actions, scenario_model } from "./scenario.js";
+import { describe_action as describe_scenario, scenario_model } from "./scenario.js";
 import { catalog_files, compile_litmus, litmus_view, load_litmus } from "./litmus.js";
 
 export interface Target {
@@ -35,6 +37,25 @@ export interface Target {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** Target.enabled for a model: a is one of its actions in s (compared as JSON, as a trace file holds it). */
+const enabled_in = (model: Model<unknown, unknown>) => (s: unknown, a: unknown): boolean => model.actions(s).some((x) => same(x, a));
+
+/**
+ * A state's WorldView, built once for guarded(s) and model.check(s) together: a run asks both
+ * of the same state one right after the other, so the view of the last state asked is kept.
+ */
+function last_view<S>(view: (s: S) => WorldView): (s: S) => WorldView {
+  let last: S | undefined;
+  let v: WorldView | undefined;
+  return (s) => {
+    if (s !== last) {
+      v = view(s);
+      last = s;
+    }
+    return v!;
+  };
+}
+
 export function iter_target(config: KernelConfig): Target {
   const model = iter_model(config) as unknown as Model<unknown, unknown>;
   return {
@@ -44,9 +65,9 @@ export function iter_target(config: KernelConfig): Target {
     initial_name: (s) => (s as IterState).scenario,
     describe: (a) => describe_iter(a as IterAction),
     world: (s) => (s as IterState).w,
-    enabled: (s, a) => model.actions(s).some((x) => same(x, a)),
+    enabled: enabled_in(model),
     properties: iter_properties.map((p) => p.id),
-    guarded: (s) => iter_properties.filter((p) => p.guarded(s as IterState)).map((p) => p.id),
+    guarded: (s) => guarded_ids(iter_properties, s as IterState),
   };
 }
 
@@ -75,24 +96,26 @@ export const scenario_files = () => (compiled ??= catalog_files().map((f) => com
 /** Each scenario file, with every world property checked (not only the outcome it names). */
 export function scenario_targets(config: KernelConfig): Target[] {
   return scenario_files().map((c) => {
-    const view = (s: unknown) => litmus_view(c, s as ScenarioState);
+    const view = last_view((s: ScenarioState) => litmus_view(c, s));
+    const model = scenario_model(c.scenario, config, world_properties, view) as unknown as Model<unknown, unknown>;
     return {
       id: c.lit.id,
       depth_bounded: false,
-      model: scenario_model(c.scenario, config, world_properties, view) as unknown as Model<unknown, unknown>,
+      model,
       initial_name: () => c.lit.id,
       describe: (a) => describe_scenario(a as ScenarioAction),
       world: (s) => (s as ScenarioState).w,
-      enabled: (s, a) => enabled_actions(s as ScenarioState, c.scenario).some((x) => same(x, a)),
+      enabled: enabled_in(model),
       properties: world_properties.map((p) => p.id),
-      guarded: (s) => world_properties.filter((p) => p.guarded(view(s))).map((p) => p.id),
+      guarded: (s) => guarded_ids(world_properties, view(s as ScenarioState)),
     };
   });
 }
 
 export function catalog_target(config: KernelConfig, bounds: CatalogBounds = default_catalog_bounds): Target {
   const coverage = new_coverage();
-  const model = catalog_model(config, bounds, world_properties, coverage) as unknown as Model<unknown, unknown>;
+  const view = last_view(catalog_view);
+  const model = catalog_model(config, bounds, world_properties, coverage, view) as unknown as Model<unknown, unknown>;
   return {
     id: "catalog",
     depth_bounded: true,
@@ -100,9 +123,9 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
     initial_name: () => "catalog",
     describe: (a) => describe_catalog_action(a as CatalogAction),
     world: (s) => (s as CatalogState).w,
-    enabled: (s, a) => catalog_actions(s as CatalogState, bounds).some((x) => same(x, a)),
+    enabled: enabled_in(model),
     properties: world_properties.map((p) => p.id),
-    guarded: (s) => world_properties.filter((p) => p.guarded(catalog_view(s as CatalogState))).map((p) => p.id),
+    guarded: (s) => guarded_ids(world_properties, view(s as CatalogState)),
     machine_coverage: () => (["page", "process"] as const).map((machine) => ({
       machine,
       states: coverage[machine].states.size, states_defined: machine_sizes[machine].states,

@@ -13,6 +13,18 @@ export function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
 }
 
 /**
+ * Bytes kept out of states: a state holds their fnv1a() hash, and the bytes behind it stay here
+ * for whoever must compare or show them (content-addressed, so a cache, not state).
+ */
+const bytes_by_hash = new Map<number, Uint8Array>();
+export function remember(bytes: Uint8Array, h = fnv1a(bytes)): number {
+  if (!bytes_by_hash.has(h)) bytes_by_hash.set(h, bytes.slice());
+  return h;
+}
+/** The bytes remember() returned h for. */
+export const remembered = (h: number): Uint8Array => bytes_by_hash.get(h)!;
+
+/**
  * A page buffer's hash, computed once: a finished state's buffers are never written again (a
  * step writes only the copies its own clone made), so a buffer shared by many states is hashed
  * for the first of them only.
