@@ -2,7 +2,8 @@
 // the default check's throughput and memory, and the time to every historical bug's first
 // counterexample, all in one run (the machines are shared: only ratios measured together
 // mean something). Prints a table and writes bench/results.json with raw numbers and, per
-// target of issue 7, the measured value, its ratio to the target and whether it is met.
+// target of issue 7, the measured value, its ratio to the target and whether it is met; and
+// the check on worker threads against the serial one.
 //   --quick   xstate/graph up to 3 pages and SPIN up to 5 (the 20,000-state comparison is skipped)
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -16,6 +17,8 @@ import { spin_setup, spin_version } from "./spin.js";
 import { table, times } from "./table.js";
 import type { Goal } from "./goals.js";
 import { goals } from "./goals.js";
+import type { ParallelBench } from "./parallel.js";
+import { parallel_bench } from "./parallel.js";
 import type { SpinRow } from "./vs_spin.js";
 import { vs_spin } from "./vs_spin.js";
 import type { XstateRow } from "./vs_xstate.js";
@@ -32,6 +35,9 @@ const check: DefaultCheck = default_check_bench(log);
 
 log("(d) time to the first counterexample, per historical bug switch");
 const bugs: BugHunt[] = bug_hunt(log);
+
+log("(e) the check on worker threads against the serial check");
+const parallel: ParallelBench = await parallel_bench(log);
 
 log("(a) pincheck vs xstate/graph on the page micro-model");
 const xstate: XstateRow[] = vs_xstate(quick ? 3 : 4, log);
@@ -65,6 +71,10 @@ out.push(table(["bug switch", "check finds", "steps", "states", "check time", "t
   bugs.map((b) => [b.bug, b.exhaustive.found ? `${b.exhaustive.property} (${b.exhaustive.target})` : "nothing", b.exhaustive.steps ?? "-", b.exhaustive.states, ms(b.exhaustive.seconds), b.exhaustive.target_seconds === null ? "-" : ms(b.exhaustive.target_seconds),
     b.random.found ? `${b.random.property} (${b.random.target})` : "nothing", b.random.runs, ms(b.random.seconds_to_failure), ms(b.random.seconds_with_shrinking)])));
 out.push("");
+out.push(`(e) the check on ${parallel.workers} worker threads (--workers ${parallel.workers}) against the serial check; worker start-up ${ms(parallel.startup_seconds)}, included below`);
+out.push(table(["run", "states", "transitions", "serial", "workers", "speedup"],
+  parallel.rows.map((r) => [r.run, r.states, r.transitions, ms(r.serial_seconds), ms(r.parallel_seconds), times(r.speedup)])));
+out.push("");
 out.push("targets of issue 7 (ratios measured in this run)");
 out.push(table(["target", "goal", "measured", "measured/goal", "met"],
   results.map((g) => [g.id, g.goal, g.measured === null ? "not measured" : g.display, g.ratio === null ? "-" : g.ratio.toFixed(3), g.met === null ? "-" : g.met ? "met" : "NOT met"])));
@@ -79,6 +89,7 @@ writeFileSync(file, JSON.stringify({
   xstate,
   spin: spin ?? { skipped: spin_skip },
   default_check: check,
+  parallel,
   bugs,
 }, null, 2) + "\n");
 log(`wrote ${file}`);

@@ -123,6 +123,8 @@ describe("pincheck CLI", () => {
     [["check", "--bug", "nope"], /--bug must be one of dio-read-vs-fork, dma-no-redirty, .*, got 'nope'/],
     [["check", "--processes", "9"], /--processes must be an integer from 1 to 3, got '9'/],
     [["check", "--in-flight", "-1"], /^pincheck: --in-flight needs a value: an integer from 0 to 2$/],
+    [["check", "--workers", "0"], /--workers must be an integer from 1 to 64, got '0'/],
+    [["check", "--workers", "two"], /--workers must be an integer from 1 to 64, got 'two'/],
     [["replay"], /replay needs a trace file/],
     [["replay", "/nonexistent/trace.json"], /cannot read trace '\/nonexistent\/trace.json'/],
   ])("bad input %j: one line, exit 2", (args, message) => {

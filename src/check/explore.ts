@@ -70,7 +70,7 @@ export interface ExploreOptions {
 }
 
 /** Parent links: per state, the state it was found from and which action (or initial state) led there. */
-class Links {
+export class Links {
   parent = new Int32Array(256);
   /** Index of the action among actions(parent); for an initial state, its index in initial(). */
   action: Uint8Array | Uint16Array = new Uint8Array(256);
@@ -92,6 +92,35 @@ class Links {
   bytes(): number {
     return this.parent.byteLength + this.action.byteLength;
   }
+}
+
+/** Encode s into out (emptied first): model.encode, or its key() as a string. */
+export function state_words<S>(model: Model<S, unknown>, s: S, out: Words): void {
+  out.reset();
+  if (model.encode) model.encode(s, out);
+  else out.str(model.key(s));
+}
+
+/** The action indices that reach state n from its initial state: [initial index, action index, ...]. */
+export function path_to(links: Links, n: number): number[] {
+  const path: number[] = [];
+  for (; links.parent[n] >= 0; n = links.parent[n]) path.push(links.action[n]);
+  path.push(links.action[n]);
+  return path.reverse();
+}
+
+/** Re-run a path_to() path (then the action `last`, by index) on the model: the initial state and the actions taken. */
+export function replay_path<S, A>(model: Model<S, A>, initial: readonly S[], path: readonly number[], last?: number): { initial: S; actions: A[] } {
+  const first = initial[path[0]];
+  const actions: A[] = [];
+  let s = first;
+  const steps = last === undefined ? path.slice(1) : [...path.slice(1), last];
+  for (let k = 0; k < steps.length; k++) {
+    const a = model.actions(s)[steps[k]];
+    actions.push(a);
+    if (k < steps.length - 1) s = model.step(s, a);
+  }
+  return { initial: first, actions };
 }
 
 export function explore<S, A>(
@@ -147,11 +176,8 @@ class Search<S, A> {
 
   /** Whether s is new (then it is now visited). */
   private add(s: S): boolean {
-    const out = this.out;
-    out.reset();
-    if (this.model.encode) this.model.encode(s, out);
-    else out.str(this.model.key(s));
-    return this.table.add(out.buf, out.len);
+    state_words(this.model, s, this.out);
+    return this.table.add(this.out.buf, this.out.len);
   }
 
   /** Take state n (at depth level) off the queue and visit its successors; a violation ends the search. */
@@ -185,19 +211,9 @@ class Search<S, A> {
 
   /** The initial state and actions that reach state n, by re-running them; then `last`, if given. */
   private trace(n: number, last?: A): { initial: S; actions: A[] } {
-    const { model, links } = this;
-    const path: number[] = [];
-    for (; links.parent[n] >= 0; n = links.parent[n]) path.push(links.action[n]);
-    const first = this.initial[links.action[n]];
-    const actions: A[] = [];
-    let s = first;
-    for (let k = path.length - 1; k >= 0; k--) {
-      const a = model.actions(s)[path[k]];
-      actions.push(a);
-      if (k > 0) s = model.step(s, a);
-    }
-    if (last !== undefined) actions.push(last);
-    return { initial: first, actions };
+    const t = replay_path(this.model, this.initial, path_to(this.links, n));
+    if (last !== undefined) t.actions.push(last);
+    return t;
   }
 
   private found(violation: Violation, trace: { initial: S; actions: A[] }): ExploreResult<S, A> {

@@ -31,8 +31,8 @@ export class FingerprintTable implements StateTable {
     return this.insert(fp_lo, fp_hi);
   }
 
-  /** Insert a fingerprint; true if new. */
-  private insert(lo: number, hi: number): boolean {
+  /** Insert a fingerprint computed elsewhere (by a worker thread); true if new. */
+  insert(lo: number, hi: number): boolean {
     if (hi === 0) hi = 1;
     const mask = this.lo.length - 1;
     for (let i = lo & mask; ; i = (i + 1) & mask) {

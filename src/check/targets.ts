@@ -11,6 +11,7 @@ import { describe_action as describe_iter, iter_model } from "./iter_model.js";
 import type { IterState } from "./iter_state.js";
 import type { CatalogAction, CatalogBounds, CatalogState } from "./catalog.js";
 import { catalog_model, catalog_view, default_catalog_bounds, describe_catalog_action } from "./catalog.js";
+import type { MachineCoverage } from "./monitor.js";
 import { machine_sizes, new_coverage } from "./monitor.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
 import { describe_action as describe_scenario, scenario_model } from "./scenario.js";
@@ -31,7 +32,9 @@ export interface Target {
   properties: readonly string[];
   /** The ids of the properties whose guarded situation arises in s. */
   guarded(s: unknown): string[];
-  /** For targets with model monitors: how much of each machine the exploration so far reached. */
+  /** For targets with model monitors: the machine states and edges the exploration so far reached. */
+  coverage?: MachineCoverage;
+  /** The same, counted against what each machine defines. */
   machine_coverage?(): { machine: string; states: number; states_defined: number; edges: number; edges_defined: number }[];
 }
 
@@ -82,11 +85,13 @@ export const iter_fuzz_id = (initial: string): string =>
  */
 export function iter_fuzz_targets(config: KernelConfig): { id: string; name: string; target: Target }[] {
   const t = iter_target(config);
-  return t.model.initial().map((s) => ({
-    id: iter_fuzz_id(t.initial_name(s)),
-    name: t.initial_name(s),
-    target: { ...t, model: { ...t.model, initial: () => [s] } },
-  }));
+  return t.model.initial().map((s, k) => ({ id: iter_fuzz_id(t.initial_name(s)), name: t.initial_name(s), target: from_initial(t, k) }));
+}
+
+/** The target started from its k-th initial state only. */
+export function from_initial(t: Target, k: number): Target {
+  const s = t.model.initial()[k];
+  return { ...t, model: { ...t.model, initial: () => [s] } };
 }
 
 /** The scenario files (scenarios/*.json), compiled once. */
@@ -126,6 +131,7 @@ export function catalog_target(config: KernelConfig, bounds: CatalogBounds = def
     enabled: enabled_in(model),
     properties: world_properties.map((p) => p.id),
     guarded: (s) => guarded_ids(world_properties, view(s as CatalogState)),
+    coverage,
     machine_coverage: () => (["page", "process"] as const).map((machine) => ({
       machine,
       states: coverage[machine].states.size, states_defined: machine_sizes[machine].states,

@@ -2,17 +2,18 @@
 // the iterator layer, the catalog) under the current kernel or a bug switch.
 import { writeFileSync } from "node:fs";
 import { default_catalog_bounds } from "../check/catalog.js";
-import type { Target } from "../check/targets.js";
 import { all_targets } from "../check/targets.js";
 import { setting_text, story_itf, story_text } from "../check/trace.js";
+import type { MachineCoverageCount } from "../check/exhaustive.js";
 import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../check/exhaustive.js";
+import { parallel_check } from "../check/parallel.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
 import { bounds_flag_specs, bounds_flags, bounds_text, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]
-                      [--era ERA] [--bug ID] [--target ID] [--json] [--trace-out FILE]
+                      [--era ERA] [--bug ID] [--target ID] [--workers N] [--json] [--trace-out FILE]
 
 Explores, breadth first and exhaustively, checking every property after every step, cheapest
 target first:
@@ -36,15 +37,17 @@ The first violation is reported with a shortest trace.
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
   --target ID        explore only this target: a scenario id, iov_iter or catalog (default: all)
+  --workers N        worker threads sharing each target's frontier, 1..64 (default 1); the
+                     result is the serial one: same states, counts and counterexample
   --json             one JSON object on stdout, no progress
   --trace-out FILE   write the counterexample as ITF JSON (replay it with pincheck replay FILE)
 Exit status: 0 no violation, 1 violation found, 2 bad input.`;
 
 /** A monitored machine's coverage line, as check and fuzz print it. */
-export const machine_coverage_line = (m: ReturnType<NonNullable<Target["machine_coverage"]>>[number]): string =>
+export const machine_coverage_line = (m: MachineCoverageCount): string =>
   `  model ${m.machine} (monitored every step): ${m.states}/${m.states_defined} states, ${m.edges}/${m.edges_defined} transitions reached`;
 
-export function run_check(argv: string[]): number {
+export async function run_check(argv: string[]): Promise<number> {
   // Every target's id, in the order check explores them.
   const target_ids = all_targets(config_for()!).map((t) => t.id);
   const flags = parse_flags(argv, {
@@ -53,6 +56,7 @@ export function run_check(argv: string[]): number {
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path" },
     target: { type: "string", allowed: target_ids.join(", ") },
+    workers: { type: "string", allowed: "an integer from 1 to 64" },
     ...bounds_flag_specs,
     help: { type: "boolean" },
   });
@@ -61,6 +65,7 @@ export function run_check(argv: string[]): number {
     return 0;
   }
   const depth = int_flag(flags.depth, "depth", 0, 12, DEFAULT_DEPTH);
+  const workers = int_flag(flags.workers, "workers", 1, 64, 1);
   const { era, bug, config } = kernel_flags(flags);
   const setting = setting_text(era, bug);
   const json = flags.json === true;
@@ -69,12 +74,13 @@ export function run_check(argv: string[]): number {
   const bounds = bounds_flags(flags, default_catalog_bounds);
   const only = flags.target as string | undefined;
   if (only !== undefined && !target_ids.includes(only)) throw new UsageError(`--target must be one of ${target_ids.join(", ")}, got '${only}'`);
-  const { targets, runs, guarded, story, seconds } = exhaustive_check(config, depth, bounds, progress, only);
+  const { runs, guarded, story, seconds, machines } = workers > 1
+    ? await parallel_check(config, depth, bounds, workers, progress, only)
+    : exhaustive_check(config, depth, bounds, progress, only);
   clear_progress(progress !== undefined);
 
   if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");
 
-  const machines = targets.flatMap((t) => t.machine_coverage?.() ?? []);
   const vacuous = story ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
   if (json) {
     console.log(JSON.stringify({

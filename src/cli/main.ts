@@ -20,10 +20,10 @@ commands:
   docs     write docs/machines.md: each machine's diagram and transition table (pincheck docs --help)
   report   write one HTML file: coverage-coloured diagrams, verdicts, a counterexample stepper (pincheck report --help)`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
-    if (cmd === "check") return run_check(rest);
+    if (cmd === "check") return await run_check(rest);
     if (cmd === "fuzz") return run_fuzz(rest);
     if (cmd === "replay") return run_replay(rest);
     if (cmd === "bugs") return run_bugs(rest);
@@ -42,4 +42,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
