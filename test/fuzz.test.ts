@@ -12,7 +12,7 @@ import { describe_catalog_action } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
 import type { FuzzReport } from "../src/check/fuzz.js";
 import {
-  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_target, fuzz_target_ids, replay_enabled, ROUND,
+  DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz, fuzz_in_rounds, fuzz_target, fuzz_target_ids, fuzz_targets, replay_enabled, ROUND,
 } from "../src/check/fuzz.js";
 import { all_targets, catalog_target, iter_fuzz_targets, scenario_files } from "../src/check/targets.js";
 import { replay_story } from "../src/check/trace.js";
@@ -291,6 +291,21 @@ describe("pincheck fuzz (CLI)", () => {
     const last = j.targets[j.targets.length - 1];
     expect([j.statistics.runs, j.statistics.actions, j.seed]).toEqual([130, last.actions, 42]);
     expect(Object.values(j.statistics.ops as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(last.actions);
+  });
+
+  it("the catalog's machine coverage adds up over the rounds, as its run counts do", () => {
+    const config = config_for()!;
+    const make = fuzz_targets(config);
+    expect(make("catalog")).toBe(make("catalog"));
+    const o = { runs: 2 * ROUND, steps: 12, seed: 7 };
+    const all = fuzz_in_rounds(["dio-read-vs-fork", "catalog"], (id) => make(id)!, o);
+    // The same two rounds (seeds 7 and 8) on one catalog target, by hand.
+    const want = catalog_target(config, default_fuzz_bounds);
+    for (const seed of [7, 8]) fuzz(want, { ...o, runs: ROUND, seed });
+    const last_round = catalog_target(config, default_fuzz_bounds);
+    fuzz(last_round, { ...o, runs: ROUND, seed: 8 });
+    expect(all.target.machine_coverage!()).toEqual(want.machine_coverage!());
+    expect(want.machine_coverage!()).not.toEqual(last_round.machine_coverage!()); // so the test tells the two apart
   });
 
   it("a text run prints the statistics and names what was never exercised", async () => {
