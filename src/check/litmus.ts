@@ -31,8 +31,7 @@ import { fixed_buffer_outcome, peek_disk, read_detail, read_mismatch } from "./p
 import type { CachePage } from "./peek.js";
 import { cache_detail, cache_vs_disk, pin_outcome } from "./peek.js";
 import type { Scenario, ScenarioAction, ScenarioState, ThreadStep, Vars } from "./scenario.js";
-import { describe_action, enabled_actions, initial_state, apply_action, quiescent } from "./scenario.js";
-import { world_key } from "./world_key.js";
+import { apply_action, describe_action, enabled_actions, initial_state, quiescent, scenario_encode, scenario_key } from "./scenario.js";
 
 const HALF = PAGE_SIZE / 2;
 
@@ -789,9 +788,6 @@ export function outcome_in(c: Compiled, s: ScenarioState): string | null {
 export const outcome_text = (o: Outcome): string =>
   "property" in o ? o.property : "pin_result" in o ? `pin_result ${o.pin_result}` : `pipe_holds 0x${o.pipe_holds.byte.toString(16)}`;
 
-const state_key = (s: ScenarioState): string =>
-  `${s.pc.join(",")}|${JSON.stringify(Object.entries(s.vars).sort((a, b) => (a[0] < b[0] ? -1 : 1)))}|${world_key(s.w)}`;
-
 /** The scenario model whose check is the outcome (for explore's shortest witness). */
 export function litmus_model(c: Compiled, config: KernelConfig): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(c.scenario, config);
@@ -799,7 +795,8 @@ export function litmus_model(c: Compiled, config: KernelConfig): Model<ScenarioS
     initial: () => [init],
     actions: (s) => enabled_actions(s, c.scenario),
     step: (s, a) => apply_action(s, c.scenario, a),
-    key: state_key,
+    key: scenario_key,
+    encode: scenario_encode,
     check(s) {
       const why = outcome_in(c, s);
       return why ? { property: outcome_text(c.lit.outcome), message: why } : null;
@@ -832,7 +829,7 @@ export interface VerdictResult {
 export function enumerate_paths(c: Compiled, config: KernelConfig): { paths: number; hits: number; stuck: number; states: number } {
   const memo = new Map<string, { paths: number; hits: number; stuck: number }>();
   const visit = (s: ScenarioState): { paths: number; hits: number; stuck: number } => {
-    const k = state_key(s);
+    const k = scenario_key(s);
     const m = memo.get(k);
     if (m) return m;
     const acts = enabled_actions(s, c.scenario);

@@ -7,7 +7,8 @@ import { first_broken } from "../../properties/property.js";
 import type { WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model } from "./explore.js";
 import { encode_world, world_key } from "./world_key.js";
-import { json_words } from "./words.js";
+import type { Words } from "./words.js";
+import { canonical_words, json_words } from "./words.js";
 
 /** Named values the set-up and the steps share (process ids, addresses, inode numbers...). */
 export type Vars = Record<string, number>;
@@ -97,6 +98,20 @@ export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction):
   return { w, vars, pc };
 }
 
+/**
+ * A scenario state's key: the threads' places, the variables (in name order: threads set them in
+ * whichever order they ran) and the world.
+ */
+export const scenario_key = (s: ScenarioState): string =>
+  `${s.pc.join(",")}|${JSON.stringify(Object.entries(s.vars).sort((a, b) => (a[0] < b[0] ? -1 : 1)))}|${world_key(s.w)}`;
+
+/** scenario_key as words. */
+export function scenario_encode(s: ScenarioState, out: Words): void {
+  json_words(out, s.pc);
+  canonical_words(out, s.vars);
+  encode_world(s.w, out);
+}
+
 /** The scenario as a model: every interleaving, with the properties checked on view(s). */
 export function scenario_model(
   sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[], view: (s: ScenarioState) => WorldView,
@@ -106,12 +121,8 @@ export function scenario_model(
     initial: () => [init],
     actions: (s) => enabled_actions(s, sc),
     step: (s, a) => apply_action(s, sc, a),
-    key: (s) => `${s.pc.join(",")}|${JSON.stringify(s.vars)}|${world_key(s.w)}`,
-    encode(s, out) {
-      json_words(out, s.pc);
-      json_words(out, s.vars);
-      encode_world(s.w, out);
-    },
+    key: scenario_key,
+    encode: scenario_encode,
     check: (s) => first_broken(properties, view(s)),
   };
 }
