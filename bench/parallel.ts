@@ -1,13 +1,12 @@
-// Part (e): `pincheck check --workers N` against the serial check in the same process, on the
-// default configuration and on the catalog at depth 6 (where the states outnumber the cost of
-// starting the workers). Both runs must report the same states and transitions. Best of two
-// alternating rounds each; the workers' start-up (a check of depth 0) is measured apart.
+// Part (e): `pincheck check --workers N` against the serial check, each run as the command a
+// user types (a fresh process: nothing compiled or warmed up beforehand, for the main thread as
+// for the workers), on the default configuration and on the catalog at depth 6. Each reports
+// its own exploration time (--json "seconds", which includes starting the workers); both must
+// report the same states and transitions. Best of two alternating rounds.
+import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { default_catalog_bounds } from "../src/check/catalog.js";
-import type { CheckRun } from "../src/check/exhaustive.js";
-import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../src/check/exhaustive.js";
-import { parallel_check } from "../src/check/parallel.js";
-import { config_for } from "../src/kernel/index.js";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface ParallelRow {
   run: string;
@@ -27,26 +26,30 @@ export interface ParallelBench {
   rows: ParallelRow[];
 }
 
-export async function parallel_bench(log: (line: string) => void): Promise<ParallelBench> {
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function check(args: string[]): { states: number; transitions: number; seconds: number } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "check", "--json", ...args], { cwd: root, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`pincheck check ${args.join(" ")} exited with ${r.status}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as { states: number; transitions: number; seconds: number };
+}
+
+export function parallel_bench(log: (line: string) => void): ParallelBench {
   const workers = Math.max(2, availableParallelism());
-  const config = config_for()!;
-  const startup_seconds = (await parallel_check(config, 0, default_catalog_bounds, workers, undefined, "catalog")).seconds;
+  const w = ["--workers", String(workers)];
+  const startup_seconds = check(["--depth", "0", "--target", "catalog", ...w]).seconds;
   log(`  ${workers} workers; start-up ${startup_seconds.toFixed(2)} s`);
   const rows: ParallelRow[] = [];
-  for (const [name, depth, only] of [["default check", DEFAULT_DEPTH, undefined], ["catalog, depth 6", 6, "catalog"]] as const) {
-    let serial: CheckRun | undefined, parallel: CheckRun | undefined;
-    for (let round = 0; round < 2; round++) {
-      const s = exhaustive_check(config, depth, default_catalog_bounds, undefined, only);
-      const p = await parallel_check(config, depth, default_catalog_bounds, workers, undefined, only);
-      if (!serial || s.seconds < serial.seconds) serial = s;
-      if (!parallel || p.seconds < parallel.seconds) parallel = p;
-    }
-    const states = run_total(serial!.runs, "states");
-    const transitions = run_total(serial!.runs, "transitions");
-    if (run_total(parallel!.runs, "states") !== states || run_total(parallel!.runs, "transitions") !== transitions)
+  for (const [name, args] of [["default check", []], ["catalog, depth 6", ["--depth", "6", "--target", "catalog"]]] as const) {
+    const runs = [0, 1].map(() => [check([...args]), check([...args, ...w])]);
+    const [serial, parallel] = [0, 1].map((k) => runs.map((r) => r[k]).reduce((a, b) => (b.seconds < a.seconds ? b : a)));
+    if (parallel.states !== serial.states || parallel.transitions !== serial.transitions)
       throw new Error(`${name}: the parallel check disagrees with the serial one`);
-    const row = { run: name, workers, states, transitions, serial_seconds: serial!.seconds, parallel_seconds: parallel!.seconds, speedup: serial!.seconds / parallel!.seconds };
-    log(`  ${name}: ${states} states, serial ${row.serial_seconds.toFixed(2)} s, ${workers} workers ${row.parallel_seconds.toFixed(2)} s (${row.speedup.toFixed(2)}x)`);
+    const row = {
+      run: name, workers, states: serial.states, transitions: serial.transitions,
+      serial_seconds: serial.seconds, parallel_seconds: parallel.seconds, speedup: serial.seconds / parallel.seconds,
+    };
+    log(`  ${name}: ${row.states} states, serial ${row.serial_seconds.toFixed(2)} s, ${workers} workers ${row.parallel_seconds.toFixed(2)} s (${row.speedup.toFixed(2)}x)`);
     rows.push(row);
   }
   return { workers, startup_seconds, rows };

@@ -37,7 +37,7 @@ log("(d) time to the first counterexample, per historical bug switch");
 const bugs: BugHunt[] = bug_hunt(log);
 
 log("(e) the check on worker threads against the serial check");
-const parallel: ParallelBench = await parallel_bench(log);
+const parallel: ParallelBench = parallel_bench(log);
 
 log("(a) pincheck vs xstate/graph on the page micro-model");
 const xstate: XstateRow[] = vs_xstate(quick ? 3 : 4, log);
