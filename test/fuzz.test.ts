@@ -79,6 +79,8 @@ const scenario_bugs: Record<string, string> = {
   // vfat (fs/direct-io.c) and file mappings are scenario-only too.
   "zero-page-pin-accounting": "dio-write-zero-page",
   "longterm-file-write-pins": "iouring-fixed-vs-writeback",
+  // The catalog's buffers are base pages: an mTHP folio is set up by this scenario only.
+  "bio-release-unaligned": "dio-read-unaligned-thp",
 };
 
 /** Each bug switch and old era, with the target that can break its property. */

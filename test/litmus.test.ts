@@ -107,7 +107,7 @@ describe("validation", () => {
     ["an unknown process", (o) => void (o.threads[0].steps[0].proc = "Q"),
       /^bad\.json: threads\[0\]\.steps\[0\]\.proc must be one of P, got 'Q'$/],
     ["a misspelt field", (o) => void ((o.threads[0].steps[0] as Record<string, unknown>).pgae = 0),
-      /^bad\.json: threads\[0\]\.steps\[0\] has unknown field 'pgae' \(fields of dio_read: op, proc, file, page, half, buf\)$/],
+      /^bad\.json: threads\[0\]\.steps\[0\] has unknown field 'pgae' \(fields of dio_read: op, proc, file, page, half, buf, halves\)$/],
     ["a page beyond the buffer", (o) => void ((o.threads[0].steps[0] as { page: number }).page = 1),
       /^bad\.json: threads\[0\]\.steps\[0\]\.page must be an integer from 0 to 0, got 1$/],
   ];
@@ -195,6 +195,16 @@ describe("validation of dio_write, read_fixed and vfat files", () => {
       "io.json: threads[0].steps[0].file is required (one of A, T)"],
     ["an unknown file system", (o: ReturnType<typeof io>) => void (o.setup[1].fs = "fat"),
       "io.json: setup[1].fs must be one of ext4, tmpfs, afs, vfat, got 'fat'"],
+    ["an mTHP order past 2", (o: ReturnType<typeof io>) => void (o.setup[0].thp = 3),
+      "io.json: setup[0].thp must be an integer from 1 to 2, got 3"],
+    ["an mTHP larger than the buffer", (o: ReturnType<typeof io>) => void (o.setup[0].thp = 1),
+      "io.json: setup[0].thp must be an order whose folios tile the buffer's 1 page(s) (none does: leave thp out), got 1"],
+    ["an mTHP that does not tile the buffer", (o: ReturnType<typeof io>) => void Object.assign(o.setup[0], { pages: 2, thp: 2 }),
+      "io.json: setup[0].thp must be an order whose folios tile the buffer's 2 page(s) (1), got 2"],
+    ["a dio_write past the end of the file", (o: ReturnType<typeof io>) => {
+      o.setup[0].pages = 2;
+      Object.assign(o.threads[0].steps[0], { page: 1, halves: 1 });
+    }, "io.json: threads[0].steps[0] reaches past the end of 'A' (1 page(s)): page 1, half 0, 1 half page(s)"],
   ])("refuses %s in one line", (_what, mutate, msg) => {
     const o = io();
     mutate(o);

@@ -1,4 +1,4 @@
-// Four historical-bug switches of issue 6 (kernel-semantics §10 H2, H3, H8, H9): the exhaustive
+// Five historical-bug switches of issue 6 (kernel-semantics §10 H2, H3, H5 c, H8, H9): the exhaustive
 // check that `pincheck check --bug ID` runs finds a violation of exactly the property the BUGS
 // entry names, and the current kernel none; then the simulated kernel behaviour each switch
 // changes, on its own.
@@ -15,14 +15,14 @@ import {
   EOPNOTSUPP, era_ids, errname, fat_get_block, FOLL_LONGTERM, folio_add_pin, folio_end_writeback, folio_start_writeback, fork_mm,
   GUP_PIN_COUNTING_BIAS,
   init_async_kiocb, io_buffer_unmap, io_read_fixed, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, kread,
-  MAP_SHARED, mmap_file, munmap, PAGE_SIZE, pin_user_pages, pipe_create, PROT_READ, PROT_WRITE,
+  do_anonymous_folio, MAP_SHARED, mm_alloc, mmap_anon, mmap_file, munmap, PAGE_SIZE, pin_user_pages, pipe_create, PROT_READ, PROT_WRITE,
   READ, run_work, unpin_user_page, user_access, vmsplice_to_pipe, WRITE, ZERO_PFN,
 } from "../src/kernel/index.js";
 import { clone_world, follow_pte, madvise_pageout } from "../src/kernel/index.js";
 import { pipe_snapshot, splice_outcome, splice_watch_drain, splice_watch_step, splice_watches } from "../src/check/splice_watch.js";
 import { spawn } from "./helpers/proc.js";
 
-const SWITCHES = ["cow-either-way", "direction-confusion", "zero-page-pin-accounting", "longterm-file-write-pins"] as const;
+const SWITCHES = ["cow-either-way", "direction-confusion", "zero-page-pin-accounting", "longterm-file-write-pins", "bio-release-unaligned"] as const;
 const bug = (id: string) => BUGS.find((b) => b.id === id)!;
 
 describe("pincheck check --bug: each switch breaks the property its BUGS entry names", () => {
@@ -31,6 +31,7 @@ describe("pincheck check --bug: each switch breaks the property its BUGS entry n
     ["direction-confusion", "pipe-read-direction", 2],
     ["zero-page-pin-accounting", "dio-write-zero-page", 2],
     ["longterm-file-write-pins", "iouring-fixed-vs-writeback", 7],
+    ["bio-release-unaligned", "dio-read-unaligned-thp", 3],
   ] as const)("%s: %s, %i steps", { timeout: 240_000 }, (id, target, steps) => {
     const r = exhaustive_check(config_for(id)!, DEFAULT_DEPTH, default_catalog_bounds);
     expect(r.story, `${id} finds nothing`).not.toBeNull();
@@ -64,7 +65,7 @@ describe("pincheck check --bug: each switch breaks the property its BUGS entry n
   });
 
   it("the scenario of each switch has the bug row and holds in every era", () => {
-    const files = { "cow-either-way": "vmsplice-vs-cow", "direction-confusion": "pipe-read-direction", "zero-page-pin-accounting": "dio-write-zero-page", "longterm-file-write-pins": "iouring-fixed-vs-writeback" };
+    const files = { "cow-either-way": "vmsplice-vs-cow", "direction-confusion": "pipe-read-direction", "zero-page-pin-accounting": "dio-write-zero-page", "longterm-file-write-pins": "iouring-fixed-vs-writeback", "bio-release-unaligned": "dio-read-unaligned-thp" };
     for (const [id, name] of Object.entries(files)) {
       const p = `${SCENARIO_DIR}/${name}.json`;
       const rs = litmus_verdicts(compile_litmus(load_litmus(p, display_path(p))));
@@ -79,6 +80,7 @@ describe("pincheck check --bug: each switch breaks the property its BUGS entry n
     const own: Record<string, string[]> = {
       "cow-either-way": ["vmsplice-vs-cow", "vmsplice-before-fork"], "direction-confusion": ["pipe-read-direction", "vmsplice-vs-cow", "vmsplice-before-fork"],
       "zero-page-pin-accounting": ["dio-write-zero-page"], "longterm-file-write-pins": ["iouring-fixed-vs-writeback", "longterm-rw-pin-ext4-shared"],
+      "bio-release-unaligned": ["dio-read-unaligned-thp"],
     };
     for (const id of SWITCHES) {
       const targets = scenario_targets(config_for(id)!);
@@ -253,6 +255,50 @@ describe("H8 zero-page-pin-accounting: fs/direct-io.c and ZERO_PAGE(0)", () => {
     const hole = { mapped: false, new: false, boundary: false, b_size: 512, b_blocknr: 0 };
     expect(fat_get_block(w, w.inodes[ino], 24, hole, false)).toBe(0);
     expect(hole.mapped).toBe(false);
+  });
+});
+
+describe("H5 c bio-release-unaligned: __bio_release_pages() on a segment that starts part-way into a page", () => {
+  /** An O_DIRECT read of 4096 bytes from 2048 bytes into a 4-page buffer (one order-2 mTHP folio, or base pages). */
+  function read(config: ReturnType<typeof config_for>, thp: boolean) {
+    const w = boot(config!);
+    const mm = mm_alloc(w);
+    w.current = mm;
+    const buf = mmap_anon(w, w.mms[mm], 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    if (thp) expect(do_anonymous_folio(w, w.mms[mm], buf, 2)).toBe(0);
+    user_access(w, w.mms[mm], buf, new Uint8Array(4 * PAGE_SIZE).fill(0xaa), true);
+    const ino = file(w, "ext4", 2, 0x51);
+    expect(aio_read(w, init_async_kiocb(w, ino, PAGE_SIZE / 2), iov_iter_ubuf(w, READ, buf + PAGE_SIZE / 2, PAGE_SIZE))).toBe(-EIOCBQUEUED);
+    const bio = w.block.bios.find((b) => b !== null)!;
+    const vecs = bio.bi_io_vec.slice(0, bio.bi_vcnt).map((v) => [v.bv_offset, v.bv_len]);
+    const folio = follow_pte(w.mms[mm], buf)!.pfn;
+    const pinned = w.mem.pincount[folio];
+    blk_dev_run_all(w);
+    while (run_work(w));
+    expect(w.block.completions.at(-1)!.res).toBe(PAGE_SIZE);
+    const got = new Uint8Array(PAGE_SIZE);
+    user_access(w, w.mms[mm], buf + PAGE_SIZE / 2, got, false);
+    expect([got[0], got[PAGE_SIZE - 1]]).toEqual([0x51, 0x52]); // the read landed
+    return { w, folio, vecs, pinned, order: w.mem.order[folio] };
+  }
+
+  it("current: one segment of two pages of the folio, two pins, both released", () => {
+    const r = read(config_for(), true);
+    expect([r.order, r.vecs, r.pinned]).toEqual([2, [[PAGE_SIZE / 2, PAGE_SIZE]], 2]);
+    expect([r.w.mem.pincount[r.folio], r.w.mem.refcount[r.folio]]).toEqual([0, 4]);
+  });
+
+  it("switch: the release counts the segment's length in pages (one) and the second pin stays", () => {
+    const r = read(config_for("bio-release-unaligned"), true);
+    expect([r.w.mem.pincount[r.folio], r.w.mem.refcount[r.folio]]).toEqual([1, 5]);
+    expect(r.w.vmstat.nr_foll_pin_acquired - r.w.vmstat.nr_foll_pin_released).toBe(1);
+  });
+
+  it("switch, base pages: each folio segment lies in one page, so nothing leaks", () => {
+    const r = read(config_for("bio-release-unaligned"), false);
+    expect(r.order).toBe(0);
+    expect(r.w.vmstat.nr_foll_pin_acquired).toBe(r.w.vmstat.nr_foll_pin_released);
+    expect(r.w.mem.pincount[r.folio]).toBe(0);
   });
 });
 

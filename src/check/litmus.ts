@@ -14,7 +14,7 @@ import {
   BUGS, config_for, create_file, ERAS, era_ids, exit_mmap, filemap_get_folio, folio_end_writeback,
   folio_start_writeback, folio_test, fork_mm, init_async_kiocb, io_buffer_unmap, io_sqe_buffer_register,
   iov_iter_ubuf, kmalloc, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc,
-  mmap_anon, mmap_file, mprotect, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, PROT_READ, PROT_WRITE,
+  do_anonymous_folio, mmap_anon, mmap_file, mprotect, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, PROT_READ, PROT_WRITE,
   READ, shrink_folio, user_access, vmsplice_to_pipe,
 } from "../kernel/index.js";
 import { __kernel_read, aio_read, aio_write, io_read_fixed, kread, WRITE } from "../kernel/index.js";
@@ -44,7 +44,7 @@ export class LitmusError extends Error {}
 // The file format.
 
 export type SetupItem =
-  | { process: string; pages: number; fill: number }
+  | { process: string; pages: number; fill: number; thp?: number }
   | { file: string; fs: FileFs; pages: number; data: "pattern" | number }
   | { mapping: string; proc: string; file: string; share: "MAP_SHARED" | "MAP_PRIVATE"; pages: number; touch: "none" | "read" | "write" };
 
@@ -101,7 +101,7 @@ export interface LitmusFile {
 
 /** The step vocabulary: op -> its required and optional fields. */
 const OPS = {
-  dio_read: { need: ["proc", "file", "page", "half"], may: ["buf"] },
+  dio_read: { need: ["proc", "file", "page", "half"], may: ["buf", "halves"] },
   write: { need: ["proc", "page", "half", "byte"], may: ["buf"] },
   fork: { need: ["proc", "child"], may: [] },
   exit: { need: ["proc"], may: [] },
@@ -194,13 +194,20 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       if (procs.has(name) || files.has(name) || bufs.has(name)) c.fail(`${p}.${k}`, `names '${name}' twice (process, file and mapping names must be distinct)`);
     };
     if (it.process !== undefined) {
-      c.fields(it, p, ["process", "pages", "fill"], "a process");
+      c.fields(it, p, ["process", "pages", "fill", "thp"], "a process");
       const name = c.str(it, "process", p, "a process name");
       fresh(name, "process");
       const pages = c.int(it, "pages", p, 1, 4, 1);
       procs.add(name);
       bufs.set(name, { owner: name, pages });
-      return { process: name, pages, fill: c.int(it, "fill", p, 0, 255, 0xaa) };
+      const fill = c.int(it, "fill", p, 0, 255, 0xaa);
+      if (it.thp === undefined) return { process: name, pages, fill };
+      // The buffer in folios of 2^thp pages: it must hold a whole number of them.
+      const thp = c.int(it, "thp", p, 1, 2);
+      const tiling = [1, 2].filter((o) => pages % (1 << o) === 0);
+      if (!tiling.includes(thp))
+        c.fail(`${p}.thp`, `must be an order whose folios tile the buffer's ${pages} page(s) (${tiling.length ? tiling.join(" or ") : "none does: leave thp out"}), got ${thp}`);
+      return { process: name, pages, fill, thp };
     }
     if (it.file !== undefined && it.mapping === undefined) {
       c.fields(it, p, ["file", "fs", "pages", "data"], "a file");
@@ -265,7 +272,7 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       if (need.has("byte")) out.byte = c.int(st, "byte", sp, 0, 255);
       if (need.has("prot")) out.prot = c.one_of(st, "prot", sp, PROTS);
       if (spec.may.includes("halves" as never) && st.halves !== undefined) {
-        // The write stays inside the buffer: from half (page, half) on, up to its last half page.
+        // The I/O stays inside the buffer: from half (page, half) on, up to its last half page.
         const room = (out.buf ? bufs.get(out.buf)!.pages : 4) * 2 - (out.page! * 2 + out.half!);
         out.halves = c.int(st, "halves", sp, 1, room);
       }
@@ -287,6 +294,8 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
     for (const [k, s] of th.steps.entries())
       if ((s.op === "dio_read" || s.op === "dio_write" || s.op === "read_fixed") && !DIO_FS.includes(files.get(s.file!)!))
         c.fail(`threads[${t}].steps[${k}].file`, `must name an ext4 or vfat file for ${s.op} (${files.get(s.file!)} has no O_DIRECT to a device), got '${s.file}'`);
+      else if ((s.op === "dio_read" || s.op === "dio_write") && file_pos(s) + io_len(s) > file_pages.get(s.file!)! * PAGE_SIZE)
+        c.fail(`threads[${t}].steps[${k}]`, `reaches past the end of '${s.file}' (${file_pages.get(s.file!)} page(s)): page ${s.page}, half ${s.half}, ${s.halves ?? 1} half page(s)`);
       else if ((s.op === "xarray_read_start" || s.op === "xarray_read_end") && files.get(s.file!) !== "afs")
         c.fail(`threads[${t}].steps[${k}].file`, `must name an afs file for ${s.op} (the directory read into its own page cache), got '${s.file}'`);
   // An xarray read is started and ended by the same thread, and ended before it starts another;
@@ -389,11 +398,13 @@ export interface Compiled {
 
 /** Where in its file a dio step reads or writes: its page and half page. */
 const file_pos = (s: Step): number => s.page! * PAGE_SIZE + s.half! * HALF;
+/** Bytes a read or write step moves. */
+const io_len = (s: Step): number => (s.halves ?? 1) * HALF;
 
 const describe_step = (s: Step): string => {
   const at = (s.buf && s.buf !== s.proc ? `${s.buf} ` : "") + `page ${s.page}` + (s.half !== undefined ? ` half ${s.half}` : "");
   switch (s.op) {
-    case "dio_read": return `${s.proc}: pread(${s.file}, O_DIRECT) into ${at} (async)`;
+    case "dio_read": return `${s.proc}: pread(${s.file}, O_DIRECT) into ${at}${(s.halves ?? 1) > 1 ? ` (${s.halves} half pages)` : ""} (async)`;
     case "write": return `${s.proc}: write 0x${s.byte!.toString(16)} to ${at}`;
     case "fork": return `${s.proc}: fork() -> ${s.child}`;
     case "exit": return `${s.proc}: exit()`;
@@ -472,12 +483,12 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       case "dio_read":
         return { ...base, run(w, v) {
           w.current = v[`p.${s.proc}`];
-          aio_read(w, kiocb(w, v), iov_iter_ubuf(w, READ, addr(v, s), HALF));
+          aio_read(w, kiocb(w, v), iov_iter_ubuf(w, READ, addr(v, s), io_len(s)));
         } };
       case "dio_write":
         return { ...base, run(w, v) {
           w.current = v[`p.${s.proc}`];
-          aio_write(w, kiocb(w, v), iov_iter_ubuf(w, WRITE, addr(v, s), (s.halves ?? 1) * HALF));
+          aio_write(w, kiocb(w, v), iov_iter_ubuf(w, WRITE, addr(v, s), io_len(s)));
         } };
       case "read_fixed":
         return { ...base, run(w, v) {
@@ -660,6 +671,8 @@ export function compile_litmus(lit: LitmusFile): Compiled {
           const p = mm_alloc(w);
           w.current = p;
           const buf = mmap_anon(w, w.mms[p], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
+          // mTHP: each naturally aligned run faulted in as one large folio (THP "always" for that size).
+          if (it.thp) for (let k = 0; k < it.pages; k += 1 << it.thp) do_anonymous_folio(w, w.mms[p], buf + k * PAGE_SIZE, it.thp);
           user_access(w, w.mms[p], buf, new Uint8Array(it.pages * PAGE_SIZE).fill(it.fill), true);
           v[`p.${it.process}`] = p;
           v[`a.${it.process}`] = buf;
@@ -693,7 +706,7 @@ export function compile_litmus(lit: LitmusFile): Compiled {
         if ((step.op !== "dio_read" && step.op !== "read_fixed") || v[`dio.${g}`] === undefined || v[`seen.${g}`] !== undefined) continue;
         if (!w.block.completions.some((x) => x.iocb === v[`dio.${g}`] && x.res > 0)) continue;
         const pos = file_pos(step);
-        const m = read_mismatch(w, v[`p.${step.proc}`], v[`a.${step.buf}`] + pos, peek_disk(w, v[`f.${step.file}`], pos, HALF));
+        const m = read_mismatch(w, v[`p.${step.proc}`], v[`a.${step.buf}`] + pos, peek_disk(w, v[`f.${step.file}`], pos, io_len(step)));
         v[`seen.${g}`] = 1;
         v[`bad.${g}`] = m ? m.at : -1; // -1: the reader got the device's bytes
         if (m) [v[`mine.${g}`], v[`dev.${g}`]] = [m.mine, m.device];
@@ -715,7 +728,7 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
     if ((step.op !== "dio_read" && step.op !== "read_fixed") || v[`dio.${g}`] === undefined) continue;
     const pos = file_pos(step);
     const done = v[`seen.${g}`] === 1;
-    const device = peek_disk(w, v[`f.${step.file}`], pos, HALF);
+    const device = peek_disk(w, v[`f.${step.file}`], pos, io_len(step));
     const at = v[`bad.${g}`];
     const detail = at === undefined || at < 0 ? undefined : read_detail({ at, mine: v[`mine.${g}`], device: v[`dev.${g}`] });
     const how = step.op === "dio_read" ? "O_DIRECT read" : "io_uring READ_FIXED";
@@ -723,7 +736,7 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
     const sh = c.shared.find((m) => m.buf === step.buf);
     if (sh) {
       const synced = done && v[`synced.${sh.file}`] === 1;
-      const got = peek_disk(w, v[`f.${sh.file}`], pos, HALF);
+      const got = peek_disk(w, v[`f.${sh.file}`], pos, io_len(step));
       const at = got.findIndex((b, i) => b !== device[i]);
       persisted.push({
         what: `the ${how} into ${sh.file}'s shared page ${step.page}`,

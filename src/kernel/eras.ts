@@ -57,6 +57,14 @@ export interface KernelConfig {
    */
   bvec_get_pages_first_folio: boolean;
   /**
+   * H5 c: __bio_release_pages() unpins one page per PAGE_SIZE of a folio segment's length,
+   * counting from the page the segment starts in, so a segment that starts part-way into a page
+   * and spans one page more than its length in pages keeps that page's pin (from 1b151e2435fc,
+   * v6.6, until "block: Fix page refcounts for unaligned buffers in __bio_release_pages()",
+   * 2024). Off: every page the segment spans is unpinned.
+   */
+  bio_release_by_length: boolean;
+  /**
    * H6: a caller that turns an iterator into a referenced page list for async I/O (the pre-6.3
    * cifs/ceph pattern) also does so for ITER_KVEC, looking the pages up behind the kernel
    * addresses and taking get_page() on each, although references cannot keep kmalloc'd (slab) or
@@ -86,6 +94,7 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   dma_redirty: true,
   sg_error_put_page: false,
   bvec_get_pages_first_folio: false,
+  bio_release_by_length: false,
   kvec_refs: false,
   xarray_unlocked_folios: false,
 } as const);
@@ -101,17 +110,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, kvec_refs: false, xarray_unlocked_folios: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, bio_release_by_length: false, kvec_refs: false, xarray_unlocked_folios: false }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, kvec_refs: false, xarray_unlocked_folios: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, bio_release_by_length: false, kvec_refs: false, xarray_unlocked_folios: false }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, kvec_refs: false, xarray_unlocked_folios: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, bio_release_by_length: false, kvec_refs: false, xarray_unlocked_folios: false }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
 ];
@@ -168,6 +177,16 @@ export const BUGS: readonly BugSwitch[] = [
     // The first folio gains the references of the others; their later put_page() underflows or frees them early.
     breaks: "release-matches-acquire",
     config: { bvec_get_pages_first_folio: true },
+  },
+  {
+    id: "bio-release-unaligned",
+    title: "A direct I/O segment that starts part-way into a large folio's page: __bio_release_pages() unpins as many pages as the segment is long, not every page it spans",
+    era: "v6.6-v6.8 (from 1b151e2435fc until the fix, 2024)",
+    reference:
+      "H5 c (kernel-semantics §10): \"block: Fix page refcounts for unaligned buffers in __bio_release_pages()\" (Tony Battersby, Feb 2024), after 1b151e2435fc \"block: Remove special-casing of compound pages\"",
+    // An O_DIRECT read of one page's length from the middle of a page of an mTHP folio: the last page's pin stays.
+    breaks: "no-leak",
+    config: { bio_release_by_length: true },
   },
   {
     id: "kvec-refs",

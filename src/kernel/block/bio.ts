@@ -161,11 +161,16 @@ export function* bio_for_each_folio_all(w: World, bio: bio): Generator<folio_ite
   }
 }
 
-/** __bio_release_pages(): per folio segment, optionally dirty it, then drop the pins of every page it spans. */
+/**
+ * __bio_release_pages(): per folio segment, optionally dirty it, then drop the pins of every
+ * page it spans (H5 c, bio_release_by_length: one per PAGE_SIZE of its length instead).
+ */
 export function __bio_release_pages(w: World, bio: bio, mark_dirty: boolean): void {
   for (const fi of bio_for_each_folio_all(w, bio)) {
     if (mark_dirty) folio_mark_dirty(w, fi.folio); // under folio_lock()
-    const nr_pages = Math.floor((fi.offset + fi.length - 1) / PAGE_SIZE) - Math.floor(fi.offset / PAGE_SIZE) + 1;
+    const nr_pages = w.config.bio_release_by_length
+      ? Math.ceil(fi.length / PAGE_SIZE)
+      : Math.floor((fi.offset + fi.length - 1) / PAGE_SIZE) - Math.floor(fi.offset / PAGE_SIZE) + 1;
     unpin_user_folio(w, fi.folio, nr_pages);
   }
 }
