@@ -181,7 +181,7 @@ export const BUGS: readonly BugSwitch[] = [
   {
     id: "bio-release-unaligned",
     title: "A direct I/O segment that starts part-way into a large folio's page: __bio_release_pages() unpins as many pages as the segment is long, not every page it spans",
-    era: "v6.6-v6.8 (from 1b151e2435fc until the fix, 2024)",
+    era: "v6.6 and v6.7 (from 1b151e2435fc until the fix in the v6.8 cycle, Feb 2024)",
     reference:
       "H5 c (kernel-semantics §10): \"block: Fix page refcounts for unaligned buffers in __bio_release_pages()\" (Tony Battersby, Feb 2024), after 1b151e2435fc \"block: Remove special-casing of compound pages\"",
     // An O_DIRECT read of one page's length from the middle of a page of an mTHP folio: the last page's pin stays.
