@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { micro_model } from "../bench/micro_page.js";
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { check_targets, guard_counting_model, target_depth } from "../src/check/exhaustive.js";
-import type { ExploreResult, Model } from "../src/check/explore.js";
+import type { ExploreResult, Model, Progress } from "../src/check/explore.js";
 import { explore } from "../src/check/explore.js";
-import type { Ended, Request, Workers } from "../src/check/explore_parallel.js";
+import type { Ended, ExpandNote, Request, Workers } from "../src/check/explore_parallel.js";
 import { explore_parallel } from "../src/check/explore_parallel.js";
 import { FrontierPart } from "../src/check/frontier_part.js";
 import type { Target } from "../src/check/targets.js";
@@ -24,9 +24,9 @@ function in_thread(n: number, targets: () => Target[]) {
   const ops = new Map<string, number>();
   const workers: Workers = {
     size: n,
-    async call<R>(w: number, req: Request): Promise<R> {
+    async call<R>(w: number, req: Request, note?: (n: ExpandNote) => void): Promise<R> {
       ops.set(req.op, (ops.get(req.op) ?? 0) + 1);
-      return structuredClone(parts[w].answer(structuredClone(req))) as R;
+      return structuredClone(parts[w].answer(structuredClone(req), note && ((n) => note(structuredClone(n))))) as R;
     },
   };
   return { workers, ops };
@@ -74,5 +74,18 @@ describe("explore_parallel = explore", () => {
       }
       if (bug === "current") expect(ops.get("move"), `parts ${n}`).toBeGreaterThan(0);
     }
+  });
+
+  it("progress comes during a level too (states, transitions so far, depth, states left to expand), and ends at the result", async () => {
+    const targets = () => check_targets(config_for()!, default_catalog_bounds, "catalog");
+    const { workers } = in_thread(2, targets);
+    const seen: Progress[] = [];
+    const r = await explore_parallel(workers, 0, targets()[0].model, 4, (p) => seen.push(p));
+    const mid_level = seen.filter((p) => p.queue > 0);
+    expect(mid_level.length).toBeGreaterThan(2); // the last level alone expands thousands of states, 500 at a time
+    for (let k = 1; k < seen.length; k++) expect(seen[k].transitions).toBeGreaterThanOrEqual(seen[k - 1].transitions);
+    // The last report: the result, with the deepest level found and left unexpanded (the depth bound) as the queue.
+    expect(seen.at(-1)).toMatchObject({ states: r.states, transitions: r.transitions, depth: r.depth });
+    expect(seen.at(-1)!.queue).toBeGreaterThan(1000);
   });
 });

@@ -43,10 +43,16 @@ export interface Ended {
   coverage: Record<string, { states: string[]; edges: string[] }> | null;
 }
 
-/** The worker threads, as the engine talks to them: one request to worker w, one reply. */
+/** Sent while an expand runs: parents expanded so far, and the successors they gave. */
+export interface ExpandNote {
+  parents: number;
+  successors: number;
+}
+
+/** The worker threads, as the engine talks to them: one request to worker w, one reply (notes before it go to `note`). */
 export interface Workers {
   readonly size: number;
-  call<R>(w: number, req: Request): Promise<R>;
+  call<R>(w: number, req: Request, note?: (n: ExpandNote) => void): Promise<R>;
 }
 
 /** A worker's share of the frontier is moved when it exceeds its even share by this factor. */
@@ -137,7 +143,15 @@ export async function explore_parallel<S, A>(
   if (v0) return v0;
   for (let level = 0; level < max_depth && frontier.some((f) => f.length); level++) {
     await rebalance(workers, links, frontier);
-    const cands = await all<Candidates>(() => ({ op: "expand" }));
+    // While the level runs: the transitions taken so far, and the frontier states not yet expanded.
+    const notes = frontier.map(() => ({ parents: 0, successors: 0 }));
+    const waiting = frontier.reduce((a, f) => a + f.length, 0);
+    const heard = on_progress && ((w: number) => (x: ExpandNote) => {
+      notes[w] = x;
+      const sum = (k: keyof ExpandNote) => notes.reduce((a, y) => a + y[k], 0);
+      on_progress({ states: table.size, transitions: transitions + sum("successors"), depth, queue: waiting - sum("parents") });
+    });
+    const cands = await Promise.all(frontier.map((_, w) => workers.call<Candidates>(w, { op: "expand" }, heard?.(w))));
     const v = await settle(cands, (w) => w, level);
     if (v) return v;
     on_progress?.({ states: table.size, transitions, depth, queue: frontier.reduce((a, f) => a + f.length, 0) });

@@ -3,12 +3,15 @@
 // tests run several in one thread.
 import type { Model, Violation } from "./explore.js";
 import { replay_path, state_words } from "./explore.js";
-import type { Candidates, Ended, Kept, Request } from "./explore_parallel.js";
+import type { Candidates, Ended, ExpandNote, Kept, Request } from "./explore_parallel.js";
 import { guard_counting_model } from "./exhaustive.js";
 import { fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
 import { FingerprintTable } from "./state_table.js";
 import type { Target } from "./targets.js";
 import { Words } from "./words.js";
+
+/** How often an expand says how far it got, in parents expanded. */
+const NOTE_EVERY = 500;
 
 /** Successors (or initial states) fingerprinted for sending; a state is kept only while it may be new. */
 class Batch {
@@ -61,10 +64,11 @@ export class FrontierPart {
     this.model = guard_counting_model(targets[0], this.guarded);
   }
 
-  answer(req: Request): Candidates | Kept | Ended | null {
+  /** The answer to req; `note` hears how an expand is going (NOTE_EVERY parents at a time). */
+  answer(req: Request, note?: (n: ExpandNote) => void): Candidates | Kept | Ended | null {
     switch (req.op) {
       case "begin": return this.begin(req.target);
-      case "expand": return this.expand();
+      case "expand": return this.expand(note);
       case "keep": return this.keep(req.entries, req.ids);
       case "move": return this.move(req.drop, req.adopt, req.paths);
       case "end": return this.end();
@@ -83,10 +87,12 @@ export class FrontierPart {
     return batch.send();
   }
 
-  private expand(): Candidates {
+  private expand(note?: (n: ExpandNote) => void): Candidates {
     const { model } = this;
     const batch = new Batch(this);
-    for (const { id, s } of this.frontier) {
+    for (let i = 0; i < this.frontier.length; i++) {
+      if (note && i && i % NOTE_EVERY === 0) note({ parents: i, successors: batch.parent.length });
+      const { id, s } = this.frontier[i];
       const actions = model.actions(s);
       for (let k = 0; k < actions.length; k++) {
         const t = model.step(s, actions[k]);

@@ -9,7 +9,7 @@ import type { CatalogBounds } from "./catalog.js";
 import type { CheckRun } from "./exhaustive.js";
 import { check_run, check_targets, no_guarded, target_depth } from "./exhaustive.js";
 import type { ExploreResult, Progress } from "./explore.js";
-import type { Ended, Request, Workers } from "./explore_parallel.js";
+import type { Ended, ExpandNote, Request, Workers } from "./explore_parallel.js";
 import { explore_parallel } from "./explore_parallel.js";
 import type { MachineCoverage } from "./monitor.js";
 
@@ -19,6 +19,13 @@ export interface WorkerSetup {
   bounds: CatalogBounds;
   only: string | undefined;
 }
+
+/** To a worker: a request, and whether to send notes while answering it. From a worker: a note or the answer. */
+export interface WorkerRequest {
+  req: Request;
+  notes: boolean;
+}
+export type WorkerMessage = { kind: "note"; note: ExpandNote } | { kind: "answer"; answer: unknown };
 
 // Run from the TypeScript sources (tsx, vitest), a worker first registers tsx's loader (its
 // ESM API, next to the package's entry), then imports the worker module.
@@ -33,24 +40,27 @@ function start_worker(setup: WorkerSetup): Worker {
 /** Worker threads answering one request at a time each, in order. */
 class Pool implements Workers {
   private readonly threads: Worker[];
-  private readonly waiting: { resolve(v: unknown): void; reject(e: unknown): void }[][];
+  private readonly waiting: { resolve(v: unknown): void; reject(e: unknown): void; note?: (n: ExpandNote) => void }[][];
   private failed: unknown = null;
 
   constructor(readonly size: number, setup: WorkerSetup) {
     this.threads = Array.from({ length: size }, () => start_worker(setup));
     this.waiting = this.threads.map(() => []);
     this.threads.forEach((t, w) => {
-      t.on("message", (m) => this.waiting[w].shift()?.resolve(m));
+      t.on("message", (m: WorkerMessage) => {
+        if (m.kind === "note") this.waiting[w][0]?.note?.(m.note);
+        else this.waiting[w].shift()?.resolve(m.answer);
+      });
       t.on("error", (e) => this.fail(e));
       t.on("exit", (code) => this.fail(new Error(`check worker ${w} exited with code ${code}`)));
     });
   }
 
-  call<R>(w: number, req: Request): Promise<R> {
+  call<R>(w: number, req: Request, note?: (n: ExpandNote) => void): Promise<R> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<R>((resolve, reject) => {
-      this.waiting[w].push({ resolve: resolve as (v: unknown) => void, reject });
-      this.threads[w].postMessage(req);
+      this.waiting[w].push({ resolve: resolve as (v: unknown) => void, reject, note });
+      this.threads[w].postMessage({ req, notes: note !== undefined });
     });
   }
 
