@@ -109,18 +109,28 @@ export function path_to(links: Links, n: number): number[] {
   return path.reverse();
 }
 
-/** Re-run a path_to() path (then the action `last`, by index) on the model: the initial state and the actions taken. */
-export function replay_path<S, A>(model: Model<S, A>, initial: readonly S[], path: readonly number[], last?: number): { initial: S; actions: A[] } {
+/**
+ * Re-run a path_to() path (then the action `last`, by index) on the model: the initial state,
+ * the actions taken and the state they reach.
+ */
+export function replay_path<S, A>(model: Model<S, A>, initial: readonly S[], path: readonly number[], last?: number): { initial: S; actions: A[]; state: S } {
   const first = initial[path[0]];
   const actions: A[] = [];
   let s = first;
-  const steps = last === undefined ? path.slice(1) : [...path.slice(1), last];
-  for (let k = 0; k < steps.length; k++) {
-    const a = model.actions(s)[steps[k]];
+  for (let k = 1; k <= path.length; k++) {
+    const i = k < path.length ? path[k] : last;
+    if (i === undefined) break;
+    const a = model.actions(s)[i];
     actions.push(a);
-    if (k < steps.length - 1) s = model.step(s, a);
+    s = model.step(s, a);
   }
-  return { initial: first, actions };
+  return { initial: first, actions, state: s };
+}
+
+/** What a visited set and its parent links cost. */
+export function explore_memory(table: StateTable, links: Links, exact: boolean): ExploreMemory {
+  const bytes = table.bytes() + links.bytes();
+  return { bytes, bytes_per_state: table.size ? bytes / table.size : 0, exact };
 }
 
 export function explore<S, A>(
@@ -156,7 +166,7 @@ class Search<S, A> {
       if (!this.add(s)) continue; // the same state listed twice
       const n = links.add(-1, k);
       const v = model.check(s);
-      if (v) return this.found(v, this.trace(n));
+      if (v) return this.found(v, n);
       this.queue.push(s);
     }
     let level = 0;
@@ -200,31 +210,25 @@ class Search<S, A> {
       const fresh = this.add(t);
       if (!fresh && !vs) continue;
       this.depth = level + 1;
-      if (!fresh) return this.found(vs!, this.trace(n, a));
+      if (!fresh) return this.found(vs!, n, k);
       links.add(n, k);
       const v = vs ?? model.check(t);
-      if (v) return this.found(v, this.trace(n, a));
+      if (v) return this.found(v, n, k);
       this.queue.push(t);
     }
     return null;
   }
 
-  /** The initial state and actions that reach state n, by re-running them; then `last`, if given. */
-  private trace(n: number, last?: A): { initial: S; actions: A[] } {
-    const t = replay_path(this.model, this.initial, path_to(this.links, n));
-    if (last !== undefined) t.actions.push(last);
-    return t;
-  }
-
-  private found(violation: Violation, trace: { initial: S; actions: A[] }): ExploreResult<S, A> {
+  /** The violation, with the initial state and actions that reach state n (then its action k, if given). */
+  private found(violation: Violation, n: number, k?: number): ExploreResult<S, A> {
+    const { initial, actions } = replay_path(this.model, this.initial, path_to(this.links, n), k);
     return {
-      result: "violation", states: this.table.size, transitions: this.transitions, depth: trace.actions.length,
-      violation, trace, memory: this.memory(),
+      result: "violation", states: this.table.size, transitions: this.transitions, depth: actions.length,
+      violation, trace: { initial, actions }, memory: this.memory(),
     };
   }
 
   private memory(): ExploreMemory {
-    const bytes = this.table.bytes() + this.links.bytes();
-    return { bytes, bytes_per_state: this.table.size ? bytes / this.table.size : 0, exact: this.exact };
+    return explore_memory(this.table, this.links, this.exact);
   }
 }

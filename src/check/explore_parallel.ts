@@ -11,7 +11,7 @@
 // Fingerprints are only as good as the encodings: a string-id collision in words.ts could
 // encode one state two ways in two workers (at most a duplicate state, never a missed one).
 import type { ExploreResult, Model, Progress, Violation } from "./explore.js";
-import { Links, path_to, replay_path } from "./explore.js";
+import { explore_memory, Links, path_to, replay_path } from "./explore.js";
 import { FingerprintTable } from "./state_table.js";
 
 /** Successors found by one worker, in its frontier's order, then action order. */
@@ -74,13 +74,9 @@ export async function explore_parallel<S, A>(
   // The frontier: per worker, the numbers of the states it holds, ascending.
   let frontier: number[][] = Array.from({ length: n }, () => []);
 
-  const memory = () => {
-    const bytes = table.bytes() + links.bytes();
-    return { bytes, bytes_per_state: table.size ? bytes / table.size : 0, exact: false };
-  };
   const found = (violation: Violation, path: number[], last: number | undefined, states: number, at: number): ExploreResult<S, A> => {
-    const trace = replay_path(model, model.initial(), path, last);
-    return { result: "violation", states, transitions: at, depth: trace.actions.length, violation, trace, memory: memory() };
+    const { initial, actions } = replay_path(model, model.initial(), path, last);
+    return { result: "violation", states, transitions: at, depth: actions.length, violation, trace: { initial, actions }, memory: explore_memory(table, links, false) };
   };
 
   /**
@@ -156,7 +152,7 @@ export async function explore_parallel<S, A>(
     if (v) return v;
     on_progress?.({ states: table.size, transitions, depth, queue: frontier.reduce((a, f) => a + f.length, 0) });
   }
-  return { result: "ok", states: table.size, transitions, depth, memory: memory() };
+  return { result: "ok", states: table.size, transitions, depth, memory: explore_memory(table, links, false) };
 }
 
 const NONE: Candidates = { parent: new Int32Array(0), action: new Int32Array(0), lo: new Uint32Array(0), hi: new Uint32Array(0), step_violations: [] };

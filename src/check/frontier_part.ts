@@ -122,10 +122,7 @@ export class FrontierPart {
   private move(drop: Int32Array, adopt: Int32Array, paths: number[][]): null {
     const { model } = this;
     const gone = new Set(drop);
-    const theirs = paths.map((p, i) => {
-      const { initial, actions } = replay_path(model, this.initial, p);
-      return { id: adopt[i], s: actions.reduce((s, a) => model.step(s, a), initial) };
-    });
+    const theirs = paths.map((p, i) => ({ id: adopt[i], s: replay_path(model, this.initial, p).state }));
     this.frontier = [...this.frontier.filter((x) => !gone.has(x.id)), ...theirs].sort((a, b) => a.id - b.id);
     return null;
   }
