@@ -7,8 +7,7 @@ import { explore } from "../src/check/explore.js";
 import {
   DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target_ids, fuzz_targets,
 } from "../src/check/fuzz.js";
-import { all_targets } from "../src/check/targets.js";
-import { DEFAULT_DEPTH, exhaustive_check, run_total, target_depth } from "../src/check/exhaustive.js";
+import { check_targets, DEFAULT_DEPTH, exhaustive_check, run_total, target_depth } from "../src/check/exhaustive.js";
 import { BUGS, config_for } from "../src/kernel/index.js";
 import { best_of, once } from "./timing.js";
 
@@ -45,7 +44,7 @@ function exhaustive(bug: string): BugHunt["exhaustive"] {
   const { seconds, result: r } = best_of(3, () => exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds));
   const states = run_total(r.runs, "states");
   if (!r.story) return { found: false, target: null, property: null, steps: null, states, seconds, target_seconds: null };
-  const t = all_targets(config, default_catalog_bounds).find((x) => x.id === r.story!.target)!;
+  const [t] = check_targets(config, default_catalog_bounds, r.story.target);
   const alone = once(() => explore(t.model, target_depth(t, DEFAULT_DEPTH)));
   return {
     found: true, target: r.story.target, property: r.story.violation!.property, steps: r.story.steps.length, states, seconds,

@@ -16,8 +16,8 @@ export type MicroState = number;
 /** page * 4 + index in OPS. */
 export type MicroAction = number;
 
-export const refcount = (s: MicroState, page: number): number => (s >>> (4 * page)) & 3;
-export const pincount = (s: MicroState, page: number): number => (s >>> (4 * page + 2)) & 3;
+const refcount = (s: MicroState, page: number): number => (s >>> (4 * page)) & 3;
+const pincount = (s: MicroState, page: number): number => (s >>> (4 * page + 2)) & 3;
 
 export function micro_enabled(s: MicroState, a: MicroAction): boolean {
   const page = a >> 2;

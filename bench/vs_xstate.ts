@@ -3,12 +3,11 @@
 // transition functions through its Model interface, as every check does. getAdjacencyMap()
 // lists every (state, event) pair, refused events included, and takes its queue with
 // Array.shift(); getShortestPaths() builds that map and then walks it.
-import type { AnyMachineSnapshot } from "xstate";
 import { getAdjacencyMap, getShortestPaths } from "xstate/graph";
 import { explore } from "../src/check/explore.js";
 import { machine_model } from "../src/check/machine_model.js";
 import { micro_model } from "./micro_page.js";
-import { micro_page_machine } from "./micro_page_machine.js";
+import { micro_page_machine, micro_serialize as serializeState } from "./micro_page_machine.js";
 import { best_of, once } from "./timing.js";
 
 export interface XstateRow {
@@ -26,9 +25,6 @@ export interface XstateRow {
   adjacency_ratio: number;
   shortest_ratio: number;
 }
-
-/** Cheapest state serialisation for xstate (the packed counters): the comparison does not charge it for JSON. */
-const serializeState = (s: unknown): string => String((s as AnyMachineSnapshot).context.s);
 
 export function vs_xstate(max_pages: number, log: (line: string) => void): XstateRow[] {
   const rows: XstateRow[] = [];

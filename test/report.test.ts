@@ -22,13 +22,13 @@ import { story_itf } from "../src/check/trace.js";
 import { UsageError } from "../src/cli/args.js";
 import { run_report } from "../src/cli/report.js";
 import { BUGS, bug_ids, era_ids } from "../src/kernel/index.js";
-import type { ReportData, TraceView } from "../src/report/data.js";
+import type { TraceView } from "../src/report/data.js";
 import { report_data } from "../src/report/data.js";
 import { esc, script_json } from "../src/report/escape.js";
+import type { embedded } from "../src/report/html.js";
 import { render_html } from "../src/report/html.js";
-import type { PageTimeline } from "../src/report/traces.js";
 
-type Embedded = ReportData & { generator: string; traces: (TraceView & { pages: PageTimeline[] })[] };
+type Embedded = ReturnType<typeof embedded>;
 
 const tmp = mkdtempSync(join(tmpdir(), "pincheck-report-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -156,8 +156,14 @@ describe("pincheck report", () => {
   ];
   it.each(machines)("%s: the SVG has a node per declared state and a label per declared transition", (name, machine) => {
     const svg = new RegExp(`<svg [^>]*data-machine="${name}"[\\s\\S]*?</svg>`).exec(html)![0];
-    const states = [...svg.matchAll(/<g class="state[^"]*" data-state="([^"]+)" data-coverage="(observed|unobserved)"/g)];
-    expect(states.map((m) => m[1]).sort()).toEqual([...getStateNodes(machine.root)].map((n) => n.path.join(".")).sort());
+    const states = new Map([...svg.matchAll(/<g class="state[^"]*" data-state="([^"]+)" data-coverage="(observed|unobserved)"/g)].map((m) => [m[1], m[2]]));
+    expect([...states.keys()].sort()).toEqual([...getStateNodes(machine.root)].map((n) => n.path.join(".")).sort());
+    // A state an observed transition leaves or enters is drawn observed, and so is every state enclosing it.
+    const view = data.machines.find((m) => m.machine === name)!;
+    const entered = view.transitions.filter((t) => t.coverage === "observed").flatMap((t) => [t.state, ...t.targets]);
+    expect(entered.length).toBeGreaterThan(0);
+    for (const p of entered)
+      for (let k = 1; k <= p.split(".").length; k++) expect(states.get(p.split(".").slice(0, k).join(".")), p).toBe("observed");
     const labelled = new Set([...svg.matchAll(/data-transition="([^"]+)" data-coverage="(observed|unobserved|na)"/g)].map((m) => m[1]));
     expect(labelled.size).toBeGreaterThan(0);
     expect([...labelled].sort()).toEqual([...declared_transitions(machine).values()].sort());

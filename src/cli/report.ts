@@ -5,12 +5,12 @@ import { dirname } from "node:path";
 import type { Docs } from "../check/docs.js";
 import { generate_docs } from "../check/docs.js";
 import { bug_ids, era_ids } from "../kernel/index.js";
-import type { ReportData } from "../report/data.js";
-import { report_data, verdict_rows } from "../report/data.js";
+import { n_observed, report_data, verdict_rows } from "../report/data.js";
 import { render_html } from "../report/html.js";
 import { bug_trace, file_trace } from "../report/traces.js";
+import type { FlagSpec } from "./args.js";
 import { parse_flags_lists, UsageError } from "./args.js";
-import { bug_flag, era_flag } from "./kernel_flags.js";
+import { bug_flag, era_flag, kernel_flag_specs } from "./kernel_flags.js";
 
 export const DEFAULT_REPORT = "pincheck-report.html";
 
@@ -38,41 +38,45 @@ export interface ReportSources {
 
 /** docs is injectable so tests can reuse one exploration. */
 export function run_report(argv: string[], sources: ReportSources = { docs: () => generate_docs() }): number {
-  const { flags, lists } = parse_flags_lists(argv, {
+  const kernel = kernel_flag_specs();
+  const spec: Record<string, FlagSpec> = {
     out: { type: "string", allowed: "an HTML file path" },
     trace: { type: "string", allowed: "an ITF trace file (check or fuzz --trace-out)", multiple: true },
-    era: { type: "string", allowed: era_ids().join(", ") },
-    bug: { type: "string", allowed: bug_ids().join(", "), multiple: true },
+    era: kernel.era,
+    bug: { ...kernel.bug, multiple: true },
     json: { type: "boolean" },
     help: { type: "boolean" },
-  });
+  };
+  const { flags, lists } = parse_flags_lists(argv, spec);
+  // parseArgs takes "--out=" as a value: refuse it as a missing one.
+  const empty = (flag: string) => new UsageError(`--${flag} needs a value: ${spec[flag].allowed}`);
   if (flags.help) {
     console.log(report_help);
     return 0;
   }
   const out = (flags.out as string | undefined) ?? DEFAULT_REPORT;
-  if (out === "") throw new UsageError("--out needs a value: an HTML file path");
+  if (out === "") throw empty("out");
   const era = era_flag(flags) ?? "current";
   for (const b of lists.bug) bug_flag(b);
-  for (const f of lists.trace) if (f === "") throw new UsageError("--trace needs a value: an ITF trace file (check or fuzz --trace-out)");
+  if (lists.trace.includes("")) throw empty("trace");
 
   const t0 = process.hrtime.bigint();
   // Trace files first: a bad one is reported before the long checks run.
   const traces = lists.trace.map((f, i) => file_trace(f, i));
   const bugs = lists.bug.length ? [...new Set(lists.bug)] : lists.trace.length ? [] : bug_ids();
   for (const b of bugs) traces.push(bug_trace(b, era));
-  const data: ReportData = report_data(sources.docs(), verdict_rows(), traces);
+  const data = report_data(sources.docs(), verdict_rows(), traces);
   const html = render_html(data);
-  if (dirname(out) !== ".") mkdirSync(dirname(out), { recursive: true });
+  mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, html);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const machines = data.machines.map((m) => ({
     machine: m.machine,
     states: m.states.length,
-    states_observed: m.states.filter((s) => s.coverage === "observed").length,
+    states_observed: n_observed(m.states),
     transitions: m.transitions.length,
-    transitions_observed: m.transitions.filter((t) => t.coverage === "observed").length,
+    transitions_observed: n_observed(m.transitions),
   }));
   const trace_rows = data.traces.map((t) => ({
     id: t.id, label: t.label, source: t.source, era: t.era, bug: t.bug,

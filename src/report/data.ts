@@ -13,6 +13,9 @@ import { BUGS, ERAS } from "../kernel/index.js";
 /** observed: exercised; unobserved: reachable but not exercised; na: no monitor could see it (unreachable, or changes nothing). */
 export type Coverage = "observed" | "unobserved" | "na";
 
+/** How many of the states or transitions are observed. */
+export const n_observed = (xs: readonly { coverage: Coverage }[]): number => xs.filter((x) => x.coverage === "observed").length;
+
 export interface StateView {
   path: string;
   key: string;
@@ -90,7 +93,7 @@ export interface ReportData {
 }
 
 /** The state paths a snapshot value names: "a" -> [a]; {a: {b: "c"}} -> [a, a.b, a.b.c]. */
-export function value_paths(value: unknown, prefix = ""): string[] {
+function value_paths(value: unknown, prefix = ""): string[] {
   const p = (k: string) => (prefix ? `${prefix}.${k}` : k);
   if (typeof value === "string") return [p(value)];
   if (!value || typeof value !== "object") return [];
@@ -110,7 +113,7 @@ function evidence_text(r: TransitionRow): string {
 }
 
 /** One machine's states and transitions with coverage, from its definition and its docs entry. */
-export function machine_view(doc: MachineDoc, coverage: MachineCoverage): MachineView {
+function machine_view(doc: MachineDoc, coverage: MachineCoverage): MachineView {
   const def = MACHINES.find((m) => m.machine === doc.machine)!.def;
   const nodes = state_nodes(def);
   const targets = new Map<string, string[]>();

@@ -7,6 +7,7 @@ import { cell } from "../check/litmus.js";
 import { DEFAULT_DEPTH } from "../check/exhaustive.js";
 import { bounds_text } from "../cli/kernel_flags.js";
 import type { Coverage, MachineView, ReportData, TraceView, VerdictCell, VerdictRowView } from "./data.js";
+import { n_observed } from "./data.js";
 import { esc, script_json } from "./escape.js";
 import { STEPPER_JS } from "./stepper.js";
 import { REPORT_CSS } from "./style.js";
@@ -25,14 +26,13 @@ const legend = (): string =>
     .join("")}<span>↻ a transition that stays in its state</span></div>`;
 
 function machine_section(m: MachineView): string {
-  const n_obs = (xs: { coverage: Coverage }[]) => xs.filter((x) => x.coverage === "observed").length;
   const how = m.monitored
     ? "monitored at every step of the default exhaustive exploration"
     : "not monitored during exploration; covered by path replay (src/check/path_replay.ts)";
   const rows = m.transitions.map((t) =>
     `<tr data-transition="${esc(t.name)}"><td class="mono">${esc(t.state)}</td><td class="mono">${esc(t.event)}</td><td class="mono">${esc(t.guard)}</td><td class="mono">${esc(t.targets.join(", "))}</td><td>${esc(t.property)}</td><td class="cov-${t.coverage}">${esc(t.evidence)}</td></tr>`);
   return `<figure class="machine" id="machine-${esc(m.machine)}" data-machine="${esc(m.machine)}">
-<figcaption><strong>${esc(m.machine)}</strong> (<code>${esc(m.file)}</code>): ${esc(how)}; ${n_obs(m.states)} of ${m.states.length} states and ${n_obs(m.transitions)} of ${m.transitions.length} declared transitions observed.</figcaption>
+<figcaption><strong>${esc(m.machine)}</strong> (<code>${esc(m.file)}</code>): ${esc(how)}; ${n_observed(m.states)} of ${m.states.length} states and ${n_observed(m.transitions)} of ${m.transitions.length} declared transitions observed.</figcaption>
 ${machine_svg(m)}
 <details><summary>Transition table</summary>
 <table class="transitions"><thead><tr><th>State</th><th>Event</th><th>Guard</th><th>Target</th><th>Protects</th><th>Coverage</th></tr></thead><tbody>

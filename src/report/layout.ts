@@ -51,8 +51,8 @@ interface Node {
   y: number;
 }
 
-export const self_text = (t: TransitionView): string => `↻ ${t.event}${t.guard !== "-" ? ` [${t.guard}]` : ""}`;
 export const edge_text = (t: TransitionView): string => `${t.event}${t.guard !== "-" ? ` [${t.guard}]` : ""}`;
+export const self_text = (t: TransitionView): string => `↻ ${edge_text(t)}`;
 
 const is_self = (t: TransitionView, path: string): boolean => t.state === path && t.targets.every((x) => x === path);
 

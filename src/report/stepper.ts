@@ -30,7 +30,6 @@ export const STEPPER_JS = String.raw`
     const tr = traces[t], st = tr.story, n = steps();
     root.dataset.trace = tr.id;
     root.dataset.step = String(k);
-    root.dataset.steps = String(n);
     select.value = String(t);
     prev.disabled = k <= 0;
     next.disabled = k >= n;
@@ -67,11 +66,11 @@ export const STEPPER_JS = String.raw`
       return row;
     }));
 
-    const v = st && st.violation;
+    const v = st && st.violation && st.violation.step === k ? st.violation : null;
     const box = $("violation");
-    box.hidden = !(v && v.step === k);
+    box.hidden = !v;
     box.replaceChildren();
-    if (v && v.step === k) {
+    if (v) {
       const head = el("strong", "\u2717 " + v.property);
       head.dataset.property = v.property;
       box.append(head, el("span", " after step " + v.step + ": "), el("span", v.message, "message"));

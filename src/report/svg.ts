@@ -2,6 +2,7 @@
 // class="state"> box, every declared transition a line of text (an edge label, or a "↻" line
 // inside its state's box) carrying its name in data-transition and its coverage in its class.
 import type { Coverage, MachineView, TransitionView } from "./data.js";
+import { n_observed } from "./data.js";
 import { esc } from "./escape.js";
 import type { LaidState, Rect } from "./layout.js";
 import { edge_text, layout, PAD, SELF_LINE_H, self_text, SMALL_CHAR_W, TITLE_H } from "./layout.js";
@@ -167,9 +168,8 @@ export function machine_svg(m: MachineView): string {
   const vb = { x: Math.floor(box.x0 - 6), y: Math.floor(box.y0 - 6), w: Math.ceil(box.x1 - box.x0 + 12), h: Math.ceil(box.y1 - box.y0 + 12) };
   const markers = [...COVERAGES, "initial"].map((c) =>
     `<marker id="${esc(m.machine)}-arrow-${c}" class="arrow cov-${c}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>`);
-  const observed = m.states.filter((s) => s.coverage === "observed").length;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="machine" data-machine="${esc(m.machine)}" viewBox="${vb.x} ${vb.y} ${vb.w} ${vb.h}" width="${vb.w}" height="${vb.h}" role="img" aria-label="${esc(`${m.machine} machine: ${m.states.length} states (${observed} observed), ${m.transitions.length} transitions`)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="machine" data-machine="${esc(m.machine)}" viewBox="${vb.x} ${vb.y} ${vb.w} ${vb.h}" width="${vb.w}" height="${vb.h}" role="img" aria-label="${esc(`${m.machine} machine: ${m.states.length} states (${n_observed(m.states)} observed), ${m.transitions.length} transitions`)}">`,
     `<defs>${markers.join("")}</defs>`,
     ...l.states.filter((s) => s.container).map((s) => state_svg(m, s)),
     ...initial_markers(m, rects),

@@ -34,8 +34,6 @@ export interface PageTimeline {
   pfn: number;
   /** The page at step 0 (initial state) .. step n; null while free. */
   states: (PageView | null)[];
-  /** The steps (1..n) that changed it. */
-  changed: number[];
 }
 
 /**
@@ -47,12 +45,10 @@ export function page_timeline(story: Story): PageTimeline[] {
   return pfns.map((pfn) => {
     const first = story.steps.find((s) => pfn in s.pages)!;
     const states: (PageView | null)[] = [first.pages[pfn][0]];
-    const changed: number[] = [];
     for (const s of story.steps) {
       const c = s.pages[pfn];
-      if (c) changed.push(s.step);
       states.push(c ? c[1] : states[states.length - 1]);
     }
-    return { pfn, states, changed };
+    return { pfn, states };
   });
 }
