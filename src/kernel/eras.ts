@@ -82,6 +82,17 @@ export interface KernelConfig {
   xarray_unlocked_folios: boolean;
 }
 
+/** The switches only bug entries turn: every era, the current one included, has them so. */
+const NO_BUG_SWITCHES = {
+  dest_iter_as_source: false,
+  dma_redirty: true,
+  sg_error_put_page: false,
+  bvec_get_pages_first_folio: false,
+  bio_release_by_length: false,
+  kvec_refs: false,
+  xarray_unlocked_folios: false,
+} as const;
+
 export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   dio_get_refs: false,
   fork_early_cow: true,
@@ -90,13 +101,7 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   zero_page_pin_noop: true,
   longterm_file_write_refused: true,
   io_uring_file_buffers_refused: false,
-  dest_iter_as_source: false,
-  dma_redirty: true,
-  sg_error_put_page: false,
-  bvec_get_pages_first_folio: false,
-  bio_release_by_length: false,
-  kvec_refs: false,
-  xarray_unlocked_folios: false,
+  ...NO_BUG_SWITCHES,
 } as const);
 
 export interface Era {
@@ -110,17 +115,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, bio_release_by_length: false, kvec_refs: false, xarray_unlocked_folios: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, bio_release_by_length: false, kvec_refs: false, xarray_unlocked_folios: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, dest_iter_as_source: false, dma_redirty: true, sg_error_put_page: false, bvec_get_pages_first_folio: false, bio_release_by_length: false, kvec_refs: false, xarray_unlocked_folios: false }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
 ];

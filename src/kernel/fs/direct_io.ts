@@ -33,7 +33,7 @@ import type { kiocb } from "./kiocb.js";
 import { is_sync_kiocb, ki_complete } from "./kiocb.js";
 
 /** How many user pages one extraction may take. */
-export const DIO_PAGES = 64;
+const DIO_PAGES = 64;
 // __blockdev_direct_IO() flags (include/linux/fs.h)
 export const DIO_LOCKING = 0x01;
 export const DIO_SKIP_HOLES = 0x02;
@@ -64,10 +64,11 @@ export interface dio {
   ino: number;
   /** i_size when submitted. */
   i_size: number;
-  /** The pages hold pins (v6.5+, user-backed iterator); references if dio_get_refs. */
+  /**
+   * The pages hold pins (v6.5+, user-backed iterator). Before v6.5 (dio_get_refs) every page, the
+   * zero page too, holds a get_page() reference instead.
+   */
   is_pinned: boolean;
-  /** Before v6.5: every page, the zero page too, holds a get_page() reference. */
-  refs: boolean;
   /** The first extraction error. */
   page_errors: number;
   is_async: boolean;
@@ -120,7 +121,7 @@ const dio_pages_present = (sdio: dio_submit): number => sdio.tail - sdio.head;
 /** dio_refill_pages(): take the next run of user pages; on a write's fault with blocks mapped, ZERO_PAGE(0). */
 function dio_refill_pages(w: World, dio: dio, sdio: dio_submit): number {
   sdio.pages = new Array<number>(DIO_PAGES).fill(-1);
-  const r = dio.refs
+  const r = w.config.dio_get_refs
     ? iov_iter_get_pages2(w, sdio.iter, sdio.pages, Number.MAX_SAFE_INTEGER, DIO_PAGES)
     : iov_iter_extract_pages(w, sdio.iter, sdio.pages, Number.MAX_SAFE_INTEGER, DIO_PAGES, 0);
   let ret = r.ret;
@@ -128,7 +129,7 @@ function dio_refill_pages(w: World, dio: dio, sdio: dio_submit): number {
   if (ret < 0 && sdio.blocks_available && dio_op(dio) === REQ_OP_WRITE) {
     // A fault with mapped blocks left: write zeros there rather than leave stale data.
     if (dio.page_errors === 0) dio.page_errors = ret;
-    if (dio.refs) get_page(w, ZERO_PFN); // before v6.5: a reference like every other page
+    if (w.config.dio_get_refs) get_page(w, ZERO_PFN); // before v6.5: a reference like every other page
     // Since v6.5 no pin: pinning the zero page would have recorded nothing anyway.
     sdio.pages[0] = ZERO_PFN;
     sdio.head = 0;
@@ -162,13 +163,13 @@ function dio_get_page(w: World, dio: dio, sdio: dio_submit): number {
 
 /** dio_pin_page(): one more pin (v6.5+) or reference (before) for another holder of the page. */
 function dio_pin_page(w: World, dio: dio, page: number): void {
-  if (dio.refs) get_page(w, page);
+  if (w.config.dio_get_refs) get_page(w, page);
   else if (dio.is_pinned) folio_add_pin(w, page_folio(w, page));
 }
 
 /** dio_unpin_page(): drop one pin (v6.5+) or reference (before). */
 function dio_unpin_page(w: World, dio: dio, page: number): void {
-  if (dio.refs) put_page(w, page);
+  if (w.config.dio_get_refs) put_page(w, page);
   else if (dio.is_pinned) unpin_user_page(w, page);
 }
 
@@ -244,7 +245,7 @@ function dio_bio_alloc(w: World, dio: dio, sdio: dio_submit, first_sector: numbe
   const bio = bio_alloc(w, dio.ino, nr_vecs, dio.opf);
   bio.bi_iter.bi_sector = first_sector;
   bio.bi_end_io = dio.is_async ? "dio_bio_end_aio" : "dio_bio_end_io";
-  if (dio.refs) bio_set_flag(bio, BIO_PAGE_REFFED); // v6.4: "for now require references for all pages"
+  if (w.config.dio_get_refs) bio_set_flag(bio, BIO_PAGE_REFFED); // v6.4: "for now require references for all pages"
   else if (dio.is_pinned) bio_set_flag(bio, BIO_PAGE_PINNED);
   sdio.bio = bio;
   sdio.logical_offset_in_bio = sdio.cur_page_fs_offset;
@@ -264,7 +265,7 @@ function dio_bio_submit(w: World, dio: dio, sdio: dio_submit): void {
 
 /** dio_cleanup(): release the queued pages nobody used. */
 function dio_cleanup(w: World, dio: dio, sdio: dio_submit): void {
-  if (dio.refs) while (sdio.head < sdio.tail) put_page(w, sdio.pages[sdio.head++]);
+  if (w.config.dio_get_refs) while (sdio.head < sdio.tail) put_page(w, sdio.pages[sdio.head++]);
   else if (dio.is_pinned) unpin_user_pages(w, sdio.pages.slice(sdio.head), sdio.tail - sdio.head);
   sdio.head = sdio.tail;
 }
@@ -484,10 +485,9 @@ export function __blockdev_direct_IO(w: World, iocb: kiocb, inode: Inode, iter: 
   const end = offset + count;
   const align = offset | iov_iter_alignment(iter);
   if (iov_iter_rw(iter) === READ && !count) return 0;
-  const refs = w.config.dio_get_refs; // fs/direct-io.c pinned from v6.5 on
   const dio: dio = {
     id: w.block.blockdev_dios.length, flags, opf: iov_iter_rw(iter) === WRITE ? REQ_OP_WRITE : REQ_OP_READ, ino: inode.ino,
-    i_size: inode.i_size, is_pinned: !refs && iov_iter_extract_will_pin(iter), refs, page_errors: 0, is_async: false,
+    i_size: inode.i_size, is_pinned: !w.config.dio_get_refs && iov_iter_extract_will_pin(iter), page_errors: 0, is_async: false,
     defer_completion: false, should_dirty: false, io_error: 0, refcount: 0, bio_list: [], iocb: iocb.id, result: 0,
   };
   w.block.blockdev_dios.push(dio);

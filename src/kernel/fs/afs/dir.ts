@@ -17,8 +17,7 @@ import { copy_to_iter } from "../../lib/iov_iter/copy.js";
 import { iov_iter_xarray } from "../../lib/iov_iter/init.js";
 import { ITER_DEST } from "../../lib/iov_iter/iov_iter.js";
 import { kwrite } from "../../lib/string.js";
-import { xa_is_value, xas_for_each } from "../../lib/xarray.js";
-import { __filemap_get_folio, FGP_CREAT, FGP_LOCK, folio_test_locked, folio_unlock } from "../../mm/filemap.js";
+import { __filemap_get_folio, FGP_CREAT, FGP_LOCK, filemap_get_folios, folio_test_locked, folio_unlock } from "../../mm/filemap.js";
 import { folio_put } from "../../mm/folio.js";
 import { kfree, kmalloc } from "../../mm/slab.js";
 import type { World } from "../../world.js";
@@ -27,12 +26,12 @@ import type { World } from "../../world.js";
 export interface afs_read {
   ino: number;
   nr_pages: number;
-  /** The folio found or created at each index 0..nr_pages-1, one reference each; -1 if none. */
+  /** The folio found or created at each index from 0 on, one reference each. */
   folios: number[];
 }
 
 /** The work item standing for the reply's delivery (afs_process_async_call / rxrpc's I/O thread). */
-export const AFS_DELIVER_WORK = "afs_deliver_fetch_data";
+const AFS_DELIVER_WORK = "afs_deliver_fetch_data";
 
 /**
  * afs_read_dir() up to afs_fetch_data() sending the FetchData RPC: get or create (FGP_LOCK |
@@ -48,7 +47,7 @@ export function afs_read_dir(w: World, ino: number): afs_read | number {
   for (let i = 0; i < req.nr_pages; i++) {
     const folio = __filemap_get_folio(w, inode, i, FGP_LOCK | FGP_CREAT);
     if (folio < 0) {
-      afs_put_read(w, { ...req, nr_pages: req.folios.length });
+      afs_read_dir_done(w, { ...req, nr_pages: req.folios.length }); // unlock and put those taken
       return -EIO;
     }
     if (w.config.xarray_unlocked_folios) folio_unlock(w, folio); // the H7 step: refs only
@@ -92,7 +91,7 @@ export const afs_fetch_data_pending = (w: World, ino: number): boolean =>
  * correct creator's unlock), then afs_put_read().
  */
 export function afs_read_dir_done(w: World, req: afs_read): void {
-  for (const folio of req.folios) if (folio >= 0 && folio_test_locked(w, folio)) folio_unlock(w, folio);
+  for (const folio of req.folios) if (folio_test_locked(w, folio)) folio_unlock(w, folio);
   afs_put_read(w, req);
 }
 
@@ -102,15 +101,7 @@ export function afs_read_dir_done(w: World, req: afs_read): void {
  * keeps afs's reference for good and a folio put in its place loses one it never gave [obs]. A
  * correct creator drops the references it took, on the folios it took them on.
  */
-export function afs_put_read(w: World, req: afs_read): void {
-  if (!req.nr_pages) return;
-  if (w.config.xarray_unlocked_folios) {
-    const i_pages = w.inodes[req.ino].i_pages;
-    for (const [e, index] of xas_for_each(i_pages, 0)) {
-      if (index > req.nr_pages - 1) break;
-      if (!xa_is_value(e)) folio_put(w, e.folio);
-    }
-    return;
-  }
-  for (const folio of req.folios) if (folio >= 0) folio_put(w, folio);
+function afs_put_read(w: World, req: afs_read): void {
+  const folios = w.config.xarray_unlocked_folios ? filemap_get_folios(w.inodes[req.ino], 0, req.nr_pages - 1) : req.folios;
+  for (const folio of folios) folio_put(w, folio);
 }

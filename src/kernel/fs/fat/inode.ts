@@ -18,7 +18,7 @@ import { inode_blkbits } from "../inode.js";
 import type { kiocb } from "../kiocb.js";
 
 /** The simulated volume's cluster size (sbi->cluster_size). */
-export const FAT_CLUSTER_SIZE = 32 * 1024;
+const FAT_CLUSTER_SIZE = 32 * 1024;
 
 /**
  * fat_get_block() -> __fat_get_block() -> fat_bmap(): map iblock and the sectors after it up to
@@ -44,7 +44,7 @@ export function fat_get_block(_w: World, inode: Inode, iblock: number, bh: buffe
  * fat_direct_IO(): a write that reaches past the initialised size (mmu_private, i_size here) goes
  * to buffered I/O (returns 0); otherwise blockdev_direct_IO() with fat_get_block().
  */
-export function fat_direct_IO(w: World, iocb: kiocb, iter: iov_iter): number {
+function fat_direct_IO(w: World, iocb: kiocb, iter: iov_iter): number {
   const inode = w.inodes[iocb.ki_filp];
   if (iov_iter_rw(iter) === WRITE && inode.i_size < iocb.ki_pos + iter.count) return 0;
   return __blockdev_direct_IO(w, iocb, inode, iter, fat_get_block, DIO_LOCKING | DIO_SKIP_HOLES);
