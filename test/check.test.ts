@@ -27,7 +27,7 @@ describe("pincheck check (iterator layer)", () => {
 
   it("catches pinned pages released with put_page (H4) in two steps", () => {
     const model = with_step((s, a) => {
-      if (a.op !== "release" || !s.held[0].pinned) return null;
+      if (a.op !== "release" || s.held[0].how !== "pin") return null;
       const w = clone_world(s.w);
       for (const p of s.held[0].pages) put_page(w, p);
       return { ...s, w, held: s.held.slice(1) };

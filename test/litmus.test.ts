@@ -12,7 +12,8 @@ import {
   OP_NAMES, validate_litmus, verdict_for,
 } from "../src/check/litmus.js";
 import { run_scenario } from "../src/cli/scenario.js";
-import { litmus_refusal } from "./helpers/litmus.js";
+import type { LitmusDoc } from "./helpers/litmus.js";
+import { litmus_doc, litmus_refusal } from "./helpers/litmus.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "pincheck-litmus-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -25,17 +26,11 @@ const verdicts = (p: string): VerdictResult[] => {
 };
 
 /** A small valid file to break in one place. */
-const good = () => ({
-  id: "t",
-  title: "t",
-  setup: [{ process: "P", pages: 1, fill: 170 }, { file: "A", fs: "ext4", pages: 1 }],
-  threads: [
-    { name: "t1", steps: [{ op: "dio_read", proc: "P", file: "A", page: 0, half: 0 }] },
-    { name: "t2", steps: [{ op: "fork", proc: "P", child: "C" }] },
-  ],
-  outcome: { property: "no-cow-while-pinned" },
-  expect: [{ era: "current", verdict: "Never" }],
-});
+const good = () => litmus_doc(
+  [{ process: "P", pages: 1, fill: 170 }, { file: "A", fs: "ext4", pages: 1 }],
+  { t1: [{ op: "dio_read", proc: "P", file: "A", page: 0, half: 0 }], t2: [{ op: "fork", proc: "P", child: "C" }] },
+  { property: "no-cow-while-pinned" },
+);
 
 function run(...argv: string[]): { code: number; out: string } {
   const log = vi.spyOn(console, "log").mockImplementation(() => {});
@@ -93,10 +88,10 @@ describe("the scenario catalog", () => {
 });
 
 describe("validation", () => {
-  const bad: [string, (o: ReturnType<typeof good>) => void, RegExp][] = [
-    ["a bad op", (o) => void ((o.threads[1].steps[0] as { op: string }).op = "frok"),
+  const bad: [string, (o: LitmusDoc) => void, RegExp][] = [
+    ["a bad op", (o) => void (o.threads[1].steps[0].op = "frok"),
       /^bad\.json: threads\[1\]\.steps\[0\]\.op must be one of dio_read, write, fork, .*, got 'frok'$/],
-    ["a missing field", (o) => void delete (o.threads[0].steps[0] as { half?: number }).half,
+    ["a missing field", (o) => void delete o.threads[0].steps[0].half,
       /^bad\.json: threads\[0\]\.steps\[0\]\.half is required \(an integer from 0 to 1\)$/],
     ["an unknown era", (o) => void (o.expect[0].era = "4.19"),
       /^bad\.json: expect\[0\]\.era must be one of pre-pin, 5\.9-5\.18, 6\.0-6\.4, current, got '4\.19'$/],
@@ -106,9 +101,9 @@ describe("validation", () => {
       /^bad\.json: expect\[0\]\.verdict must be one of Never, Sometimes, Always, got 'Maybe'$/],
     ["an unknown process", (o) => void (o.threads[0].steps[0].proc = "Q"),
       /^bad\.json: threads\[0\]\.steps\[0\]\.proc must be one of P, got 'Q'$/],
-    ["a misspelt field", (o) => void ((o.threads[0].steps[0] as Record<string, unknown>).pgae = 0),
+    ["a misspelt field", (o) => void (o.threads[0].steps[0].pgae = 0),
       /^bad\.json: threads\[0\]\.steps\[0\] has unknown field 'pgae' \(fields of dio_read: op, proc, file, page, half, buf, halves\)$/],
-    ["a page beyond the buffer", (o) => void ((o.threads[0].steps[0] as { page: number }).page = 1),
+    ["a page beyond the buffer", (o) => void (o.threads[0].steps[0].page = 1),
       /^bad\.json: threads\[0\]\.steps\[0\]\.page must be an integer from 0 to 0, got 1$/],
   ];
 
@@ -130,7 +125,7 @@ describe("validation", () => {
 
   it("the CLI exits 2 with one line on stderr for a malformed file", () => {
     const o = good();
-    (o.threads[1].steps[0] as { op: string }).op = "frok";
+    o.threads[1].steps[0].op = "frok";
     const p = join(tmp, "cli-bad.json");
     writeFileSync(p, JSON.stringify(o));
     const r = spawnSync("npx", ["tsx", "src/cli/main.ts", "scenario", p], { encoding: "utf8", env: { ...process.env, CI: "true" } });
@@ -153,59 +148,52 @@ describe("docs/verdicts.md", () => {
 
 describe("validation of dio_write, read_fixed and vfat files", () => {
   /** A valid file using the new vocabulary, to break in one place. */
-  const io = () => ({
-    id: "io",
-    title: "io",
-    setup: [
-      { process: "P", pages: 1, fill: 170 },
-      { file: "A", fs: "vfat", pages: 1 },
-      { file: "T", fs: "tmpfs", pages: 1 },
-    ] as Record<string, unknown>[],
-    threads: [
-      { name: "t", steps: [
-        { op: "dio_write", proc: "P", file: "A", page: 0, half: 0, halves: 2 },
-        { op: "register_fixed", proc: "P", page: 0 },
-        { op: "read_fixed", proc: "P", file: "A", page: 0, half: 1 },
-        { op: "unregister_fixed", proc: "P", page: 0 },
-      ] as Record<string, unknown>[] },
-    ],
-    outcome: { property: "no-kernel-warning" },
-    expect: [{ era: "current", verdict: "Never" }],
-  });
+  const io = () => litmus_doc(
+    [{ process: "P", pages: 1, fill: 170 }, { file: "A", fs: "vfat", pages: 1 }, { file: "T", fs: "tmpfs", pages: 1 }],
+    { t: [
+      { op: "dio_write", proc: "P", file: "A", page: 0, half: 0, halves: 2 },
+      { op: "register_fixed", proc: "P", page: 0 },
+      { op: "read_fixed", proc: "P", file: "A", page: 0, half: 1 },
+      { op: "unregister_fixed", proc: "P", page: 0 },
+    ] },
+    { property: "no-kernel-warning" },
+  );
 
   it("accepts the valid file, and it runs clean in every era", () => {
     const c = compile_litmus(validate_litmus(io(), "io.json"));
     for (const era of ["pre-pin", "5.9-5.18", "6.0-6.4", "current"]) expect(verdict_for(c, era).verdict, era).toBe("Never");
   });
 
-  it.each([
-    ["halves past the buffer", (o: ReturnType<typeof io>) => void (o.threads[0].steps[0].halves = 3),
+  const cases: [string, (o: LitmusDoc) => void, string][] = [
+    ["halves past the buffer", (o) => void (o.threads[0].steps[0].halves = 3),
       "io.json: threads[0].steps[0].halves must be an integer from 1 to 2, got 3"],
-    ["halves that is not a number", (o: ReturnType<typeof io>) => void (o.threads[0].steps[0].halves = "all"),
+    ["halves that is not a number", (o) => void (o.threads[0].steps[0].halves = "all"),
       "io.json: threads[0].steps[0].halves must be an integer from 1 to 2, got 'all'"],
-    ["dio_write to a tmpfs file", (o: ReturnType<typeof io>) => void (o.threads[0].steps[0].file = "T"),
+    ["dio_write to a tmpfs file", (o) => void (o.threads[0].steps[0].file = "T"),
       "io.json: threads[0].steps[0].file must name an ext4 or vfat file for dio_write (tmpfs has no O_DIRECT to a device), got 'T'"],
-    ["read_fixed from a tmpfs file", (o: ReturnType<typeof io>) => void (o.threads[0].steps[2].file = "T"),
+    ["read_fixed from a tmpfs file", (o) => void (o.threads[0].steps[2].file = "T"),
       "io.json: threads[0].steps[2].file must name an ext4 or vfat file for read_fixed (tmpfs has no O_DIRECT to a device), got 'T'"],
-    ["read_fixed with halves", (o: ReturnType<typeof io>) => void (o.threads[0].steps[2].halves = 1),
+    ["read_fixed with halves", (o) => void (o.threads[0].steps[2].halves = 1),
       "io.json: threads[0].steps[2] has unknown field 'halves' (fields of read_fixed: op, proc, file, page, half, buf)"],
-    ["read_fixed without half", (o: ReturnType<typeof io>) => void delete o.threads[0].steps[2].half,
+    ["read_fixed without half", (o) => void delete o.threads[0].steps[2].half,
       "io.json: threads[0].steps[2].half is required (an integer from 0 to 1)"],
-    ["dio_write without file", (o: ReturnType<typeof io>) => void delete o.threads[0].steps[0].file,
+    ["dio_write without file", (o) => void delete o.threads[0].steps[0].file,
       "io.json: threads[0].steps[0].file is required (one of A, T)"],
-    ["an unknown file system", (o: ReturnType<typeof io>) => void (o.setup[1].fs = "fat"),
+    ["an unknown file system", (o) => void (o.setup[1].fs = "fat"),
       "io.json: setup[1].fs must be one of ext4, tmpfs, afs, vfat, got 'fat'"],
-    ["an mTHP order past 2", (o: ReturnType<typeof io>) => void (o.setup[0].thp = 3),
+    ["an mTHP order past 2", (o) => void (o.setup[0].thp = 3),
       "io.json: setup[0].thp must be an integer from 1 to 2, got 3"],
-    ["an mTHP larger than the buffer", (o: ReturnType<typeof io>) => void (o.setup[0].thp = 1),
+    ["an mTHP larger than the buffer", (o) => void (o.setup[0].thp = 1),
       "io.json: setup[0].thp must be an order whose folios tile the buffer's 1 page(s) (none does: leave thp out), got 1"],
-    ["an mTHP that does not tile the buffer", (o: ReturnType<typeof io>) => void Object.assign(o.setup[0], { pages: 2, thp: 2 }),
+    ["an mTHP that does not tile the buffer", (o) => void Object.assign(o.setup[0], { pages: 2, thp: 2 }),
       "io.json: setup[0].thp must be an order whose folios tile the buffer's 2 page(s) (1), got 2"],
-    ["a dio_write past the end of the file", (o: ReturnType<typeof io>) => {
+    ["a dio_write past the end of the file", (o) => {
       o.setup[0].pages = 2;
       Object.assign(o.threads[0].steps[0], { page: 1, halves: 1 });
     }, "io.json: threads[0].steps[0] reaches past the end of 'A' (1 page(s)): page 1, half 0, 1 half page(s)"],
-  ])("refuses %s in one line", (_what, mutate, msg) => {
+  ];
+
+  it.each(cases)("refuses %s in one line", (_what, mutate, msg) => {
     const o = io();
     mutate(o);
     expect(litmus_refusal(o, tmp, "io.json")).toBe(msg);

@@ -14,163 +14,89 @@ import { apply_action, enabled_actions, initial_state } from "../src/check/scena
 import type { ScenarioState } from "../src/check/scenario.js";
 import { scenario_targets } from "../src/check/targets.js";
 import { config_for } from "../src/kernel/index.js";
-import { litmus_refusal } from "./helpers/litmus.js";
+import type { LitmusDoc } from "./helpers/litmus.js";
+import { litmus_doc, litmus_refusal } from "./helpers/litmus.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "pincheck-pins-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A valid file with a pin, to break in one place. */
-const pins = () => ({
-  id: "t",
-  title: "t",
-  setup: [
+const pins = () => litmus_doc(
+  [
     { process: "P", pages: 1, fill: 170 },
     { file: "F", fs: "ext4", pages: 1 },
     { mapping: "m", proc: "P", file: "F", share: "MAP_SHARED", pages: 1, touch: "write" },
-  ] as Record<string, unknown>[],
-  threads: [
-    { name: "P", steps: [
-      { op: "pin", proc: "P", page: 0, flags: ["FOLL_WRITE", "FOLL_LONGTERM"] },
-      { op: "madvise_dontfork", proc: "P", page: 0 },
-      { op: "unpin", proc: "P", page: 0 },
-    ] as Record<string, unknown>[] },
   ],
-  outcome: { pin_result: "refused" } as Record<string, unknown>,
-  expect: [{ era: "current", verdict: "Never" }],
-});
+  { P: [
+    { op: "pin", proc: "P", page: 0, flags: ["FOLL_WRITE", "FOLL_LONGTERM"] },
+    { op: "madvise_dontfork", proc: "P", page: 0 },
+    { op: "unpin", proc: "P", page: 0 },
+  ] },
+  { pin_result: "refused" },
+);
 
 /** A valid file with an xarray read, to break in one place. */
-const xarray = () => ({
-  id: "t",
-  title: "t",
-  setup: [{ file: "D", fs: "afs", pages: 2 }] as Record<string, unknown>[],
-  threads: [
-    { name: "ls", steps: [{ op: "xarray_read_start", file: "D" }, { op: "xarray_read_end", file: "D" }] as Record<string, unknown>[] },
-    { name: "cb", steps: [{ op: "invalidate", file: "D", page: 1 }] as Record<string, unknown>[] },
-  ],
-  outcome: { property: "no-invalidate-under-iterator" } as Record<string, unknown>,
-  expect: [{ era: "current", verdict: "Never" }],
-});
-
-/** The one-line error validation gives for o, and that the CLI turns it into a usage error (exit 2). */
-const refusal = (o: unknown): string => litmus_refusal(o, tmp);
+const xarray = () => litmus_doc(
+  [{ file: "D", fs: "afs", pages: 2 }],
+  { ls: [{ op: "xarray_read_start", file: "D" }, { op: "xarray_read_end", file: "D" }], cb: [{ op: "invalidate", file: "D", page: 1 }] },
+  { property: "no-invalidate-under-iterator" },
+);
 
 describe("validation of the new ops, fields and outcomes", () => {
-  const cases: [string, () => unknown, RegExp][] = [
-    ["a pin flag that is not FOLL_WRITE or FOLL_LONGTERM", () => {
-      const o = pins();
-      o.threads[0].steps[0].flags = ["FOLL_WRITE", "FOLL_GET"];
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\]\.flags\[1\] must be one of FOLL_WRITE, FOLL_LONGTERM, got 'FOLL_GET'$/],
-    ["pin flags that are not an array", () => {
-      const o = pins();
-      o.threads[0].steps[0].flags = "FOLL_WRITE";
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\]\.flags must be an array of FOLL_WRITE, FOLL_LONGTERM \(a subset\), got 'FOLL_WRITE'$/],
-    ["a pin flag given twice", () => {
-      const o = pins();
-      o.threads[0].steps[0].flags = ["FOLL_LONGTERM", "FOLL_LONGTERM"];
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\]\.flags repeats FOLL_LONGTERM \(a subset of FOLL_WRITE, FOLL_LONGTERM\)$/],
-    ["flags on unpin", () => {
-      const o = pins();
-      o.threads[0].steps[2].flags = [];
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[2\] has unknown field 'flags' \(fields of unpin: op, proc, page, buf\)$/],
-    ["a pin of a page beyond the mapping", () => {
-      const o = pins();
-      Object.assign(o.threads[0].steps[0], { buf: "m", page: 1 });
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\]\.page must be an integer from 0 to 0, got 1$/],
-    ["an mprotect to a protection that is not PROT_READ or PROT_READ|PROT_WRITE", () => {
-      const o = pins();
-      o.threads[0].steps[1] = { op: "mprotect", proc: "P", page: 0, prot: "PROT_WRITE" };
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[1\]\.prot must be one of PROT_READ, PROT_READ\|PROT_WRITE, got 'PROT_WRITE'$/],
-    ["an mprotect without a protection", () => {
-      const o = pins();
-      o.threads[0].steps[1] = { op: "mprotect", proc: "P", page: 0 };
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[1\]\.prot is required \(one of PROT_READ, PROT_READ\|PROT_WRITE\)$/],
-    ["madvise_dontfork of an unknown process", () => {
-      const o = pins();
-      o.threads[0].steps[1].proc = "Q";
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[1\]\.proc must be one of P, got 'Q'$/],
-    ["a pin_result that is not granted or refused", () => {
-      const o = pins();
-      o.outcome = { pin_result: "denied" };
-      return o;
-    }, /^bad\.json: outcome\.pin_result must be one of granted, refused, got 'denied'$/],
-    ["a pin_result without a pin step", () => {
-      const o = pins();
-      o.threads[0].steps = [{ op: "madvise_dontfork", proc: "P", page: 0 }];
-      return o;
-    }, /^bad\.json: outcome\.pin_result needs a pin step in some thread$/],
-    ["an outcome of no known kind", () => {
-      const o = pins();
-      o.outcome = { pin: "granted" };
-      return o;
-    }, /^bad\.json: outcome must have the field property \(one of .*no-invalidate-under-iterator\), pipe_holds \(\{"byte": N\}\) or pin_result \(granted or refused\)$/],
-    ["a file system that is not one of them (ext4, tmpfs, afs...)", () => {
-      const o = xarray();
-      o.setup[0].fs = "nfs";
-      return o;
-    }, /^bad\.json: setup\[0\]\.fs must be one of ext4, tmpfs, afs(, [a-z0-9]+)*, got 'nfs'$/],
-    ["a mapping of an afs file", () => {
-      const o = pins();
-      o.setup[1].fs = "afs";
-      return o;
-    }, /^bad\.json: setup\[2\]\.file must name a file that is not on afs \(an afs file is a directory, read by xarray_read_start\), got 'F'$/],
-    ["an xarray read of an ext4 file", () => {
-      const o = xarray();
-      o.setup[0].fs = "ext4";
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\]\.file must name an afs file for xarray_read_start \(the directory read into its own page cache\), got 'D'$/],
-    ["an xarray read of an unknown file", () => {
-      const o = xarray();
-      o.threads[0].steps[0].file = "E";
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\]\.file must be one of D, got 'E'$/],
-    ["an xarray read that is never ended", () => {
-      const o = xarray();
-      o.threads[0].steps.pop();
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps must end the xarray read of 'D' \(xarray_read_end\)$/],
-    ["an xarray read ended by another thread", () => {
-      const o = xarray();
-      o.threads[1].steps.push(o.threads[0].steps.pop()!);
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps must end the xarray read of 'D' \(xarray_read_end\)$/],
-    ["an xarray read ended before it started", () => {
-      const o = xarray();
-      o.threads[0].steps.reverse();
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[0\] ends an xarray read of 'D' that this thread did not start \(xarray_read_start first\)$/],
-    ["two xarray reads of one file at once", () => {
-      const o = xarray();
-      o.threads[0].steps.splice(1, 0, { op: "xarray_read_start", file: "D" });
-      return o;
-    }, /^bad\.json: threads\[0\]\.steps\[1\] starts a second xarray read of 'D' before xarray_read_end of the first$/],
-    ["xarray reads of one directory in two threads", () => {
-      const o = xarray();
-      o.threads[1].steps.push({ op: "xarray_read_start", file: "D" }, { op: "xarray_read_end", file: "D" });
-      return o;
-    }, /^bad\.json: threads\[1\]\.steps\[1\] reads 'D', which threads\[0\] reads already \(one thread per afs directory\)$/],
-    ["an invalidation of a page beyond the file", () => {
-      const o = xarray();
-      o.threads[1].steps[0].page = 2;
-      return o;
-    }, /^bad\.json: threads\[1\]\.steps\[0\]\.page must be an integer from 0 to 1, got 2$/],
-    ["an invalidation without a page", () => {
-      const o = xarray();
-      delete o.threads[1].steps[0].page;
-      return o;
-    }, /^bad\.json: threads\[1\]\.steps\[0\]\.page is required \(an integer from 0 to 1\)$/],
+  const cases: [string, () => LitmusDoc, (o: LitmusDoc) => void, RegExp][] = [
+    ["a pin flag that is not FOLL_WRITE or FOLL_LONGTERM", pins, (o) => void (o.threads[0].steps[0].flags = ["FOLL_WRITE", "FOLL_GET"]),
+      /^bad\.json: threads\[0\]\.steps\[0\]\.flags\[1\] must be one of FOLL_WRITE, FOLL_LONGTERM, got 'FOLL_GET'$/],
+    ["pin flags that are not an array", pins, (o) => void (o.threads[0].steps[0].flags = "FOLL_WRITE"),
+      /^bad\.json: threads\[0\]\.steps\[0\]\.flags must be an array of FOLL_WRITE, FOLL_LONGTERM \(a subset\), got 'FOLL_WRITE'$/],
+    ["a pin flag given twice", pins, (o) => void (o.threads[0].steps[0].flags = ["FOLL_LONGTERM", "FOLL_LONGTERM"]),
+      /^bad\.json: threads\[0\]\.steps\[0\]\.flags repeats FOLL_LONGTERM \(a subset of FOLL_WRITE, FOLL_LONGTERM\)$/],
+    ["flags on unpin", pins, (o) => void (o.threads[0].steps[2].flags = []),
+      /^bad\.json: threads\[0\]\.steps\[2\] has unknown field 'flags' \(fields of unpin: op, proc, page, buf\)$/],
+    ["a pin of a page beyond the mapping", pins, (o) => void Object.assign(o.threads[0].steps[0], { buf: "m", page: 1 }),
+      /^bad\.json: threads\[0\]\.steps\[0\]\.page must be an integer from 0 to 0, got 1$/],
+    ["an mprotect to a protection that is not PROT_READ or PROT_READ|PROT_WRITE", pins,
+      (o) => void (o.threads[0].steps[1] = { op: "mprotect", proc: "P", page: 0, prot: "PROT_WRITE" }),
+      /^bad\.json: threads\[0\]\.steps\[1\]\.prot must be one of PROT_READ, PROT_READ\|PROT_WRITE, got 'PROT_WRITE'$/],
+    ["an mprotect without a protection", pins, (o) => void (o.threads[0].steps[1] = { op: "mprotect", proc: "P", page: 0 }),
+      /^bad\.json: threads\[0\]\.steps\[1\]\.prot is required \(one of PROT_READ, PROT_READ\|PROT_WRITE\)$/],
+    ["madvise_dontfork of an unknown process", pins, (o) => void (o.threads[0].steps[1].proc = "Q"),
+      /^bad\.json: threads\[0\]\.steps\[1\]\.proc must be one of P, got 'Q'$/],
+    ["a pin_result that is not granted or refused", pins, (o) => void (o.outcome = { pin_result: "denied" }),
+      /^bad\.json: outcome\.pin_result must be one of granted, refused, got 'denied'$/],
+    ["a pin_result without a pin step", pins, (o) => void (o.threads[0].steps = [{ op: "madvise_dontfork", proc: "P", page: 0 }]),
+      /^bad\.json: outcome\.pin_result needs a pin step in some thread$/],
+    ["an outcome of no known kind", pins, (o) => void (o.outcome = { pin: "granted" }),
+      /^bad\.json: outcome must have the field property \(one of .*no-invalidate-under-iterator\), pipe_holds \(\{"byte": N\}\) or pin_result \(granted or refused\)$/],
+    ["a file system that is not one of them (ext4, tmpfs, afs...)", xarray, (o) => void (o.setup[0].fs = "nfs"),
+      /^bad\.json: setup\[0\]\.fs must be one of ext4, tmpfs, afs(, [a-z0-9]+)*, got 'nfs'$/],
+    ["a mapping of an afs file", pins, (o) => void (o.setup[1].fs = "afs"),
+      /^bad\.json: setup\[2\]\.file must name a file that is not on afs \(an afs file is a directory, read by xarray_read_start\), got 'F'$/],
+    ["an xarray read of an ext4 file", xarray, (o) => void (o.setup[0].fs = "ext4"),
+      /^bad\.json: threads\[0\]\.steps\[0\]\.file must name an afs file for xarray_read_start \(the directory read into its own page cache\), got 'D'$/],
+    ["an xarray read of an unknown file", xarray, (o) => void (o.threads[0].steps[0].file = "E"),
+      /^bad\.json: threads\[0\]\.steps\[0\]\.file must be one of D, got 'E'$/],
+    ["an xarray read that is never ended", xarray, (o) => void o.threads[0].steps.pop(),
+      /^bad\.json: threads\[0\]\.steps must end the xarray read of 'D' \(xarray_read_end\)$/],
+    ["an xarray read ended by another thread", xarray, (o) => void o.threads[1].steps.push(o.threads[0].steps.pop()!),
+      /^bad\.json: threads\[0\]\.steps must end the xarray read of 'D' \(xarray_read_end\)$/],
+    ["an xarray read ended before it started", xarray, (o) => void o.threads[0].steps.reverse(),
+      /^bad\.json: threads\[0\]\.steps\[0\] ends an xarray read of 'D' that this thread did not start \(xarray_read_start first\)$/],
+    ["two xarray reads of one file at once", xarray, (o) => void o.threads[0].steps.splice(1, 0, { op: "xarray_read_start", file: "D" }),
+      /^bad\.json: threads\[0\]\.steps\[1\] starts a second xarray read of 'D' before xarray_read_end of the first$/],
+    ["xarray reads of one directory in two threads", xarray,
+      (o) => void o.threads[1].steps.push({ op: "xarray_read_start", file: "D" }, { op: "xarray_read_end", file: "D" }),
+      /^bad\.json: threads\[1\]\.steps\[1\] reads 'D', which threads\[0\] reads already \(one thread per afs directory\)$/],
+    ["an invalidation of a page beyond the file", xarray, (o) => void (o.threads[1].steps[0].page = 2),
+      /^bad\.json: threads\[1\]\.steps\[0\]\.page must be an integer from 0 to 1, got 2$/],
+    ["an invalidation without a page", xarray, (o) => void delete o.threads[1].steps[0].page,
+      /^bad\.json: threads\[1\]\.steps\[0\]\.page is required \(an integer from 0 to 1\)$/],
   ];
 
-  it.each(cases)("%s is refused in one line naming the field", (_what, make, re) => {
-    expect(refusal(make())).toMatch(re);
+  it.each(cases)("%s is refused in one line naming the field", (_what, base, mutate, re) => {
+    const o = base();
+    mutate(o);
+    // One line, and through the command a UsageError (exit 2).
+    expect(litmus_refusal(o, tmp)).toMatch(re);
   });
 
   it("an mprotect step compiles and describes itself", () => {

@@ -13,12 +13,11 @@ import {
   blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_ubuf, kmalloc, madvise_pageout,
   mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, user_access,
-  vmsplice_to_pipe, WRITE,
+  WRITE,
 } from "../kernel/index.js";
-import { __kernel_read } from "../kernel/index.js";
 import { block_idle } from "./scenario.js";
 import type { SpliceWatch } from "./splice_watch.js";
-import { pipe_snapshot, splice_outcome, splice_watch_drain, splice_watch_step, splice_watches } from "./splice_watch.js";
+import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import type { Model } from "./explore.js";
 import { disk_file } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
@@ -186,20 +185,11 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       break;
     }
     case "vmsplice":
-      w.current = a.proc;
-      {
-        const from = w.pipes[s.pipe].bufs.length;
-        vmsplice_to_pipe(w, w.pipes[s.pipe], [{ iov_base: addr(s, a.page, a.half), iov_len: HALF }]);
-        t.splices = [...t.splices, ...splice_watches(w, w.pipes[s.pipe], from, a.proc, addr(s, a.page, a.half))];
-      }
+      t.splices = [...t.splices, ...vmsplice_watched(w, w.pipes[s.pipe], a.proc, addr(s, a.page, a.half), HALF)];
       break;
-    case "pipe_read": {
-      const before = pipe_snapshot(w, w.pipes[s.pipe]);
-      __kernel_read(w, w.pipes[s.pipe], s.sink, PAGE_SIZE);
-      // A buffer drained as expected needs no more watching; a wrong one stays for the check to see.
-      t.splices = splice_watch_drain(t.splices, before, w.pipes[s.pipe]).filter((x) => x.got === null || x.got !== x.want);
+    case "pipe_read":
+      t.splices = drain_watched(w, w.pipes[s.pipe], s.sink, PAGE_SIZE, t.splices).watches.filter((x) => x !== null);
       break;
-    }
     case "fork": t.procs.push(fork_mm(w, a.proc)); break;
     case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
     case "device_transfer": {

@@ -178,7 +178,7 @@ export function replay_enabled(t: Target, actions: readonly unknown[]): { story:
 }
 
 /** The statistics of two batches of runs over the same target, as one. */
-export function merge_stats(a: FuzzStats, b: FuzzStats): FuzzStats {
+function merge_stats(a: FuzzStats, b: FuzzStats): FuzzStats {
   const sum = (x: Record<string, number>, y: Record<string, number>) => {
     const out = { ...x };
     for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;

@@ -11,7 +11,6 @@ import {
 } from "../kernel/index.js";
 import type { Model } from "./explore.js";
 import type { IterState } from "./iter_state.js";
-import { held_batch } from "./iter_state.js";
 import { iter_scenarios } from "./iter_scenarios.js";
 import { encode_world, world_key } from "./world_key.js";
 import { json_words, num_words } from "./words.js";
@@ -82,7 +81,7 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
           const pinned = iov_iter_extract_will_pin(iter);
           const r = iov_iter_extract_pages(w, iter, null, a.maxsize, a.maxpages, 0);
           const n = r.ret > 0 ? Math.ceil((r.offset0! + r.ret) / PAGE_SIZE) : 0;
-          held = [...held, held_batch(r.pages!.slice(0, n), pinned ? "pin" : "none")];
+          held = [...held, { pages: r.pages!.slice(0, n), how: pinned ? "pin" : "none" }];
           break;
         }
         case "get_pages": {
@@ -90,7 +89,7 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
           // reference each; KVEC is -EFAULT unless the kvec-refs caller converts it anyway.
           const pages = new Array<number>(a.maxpages).fill(-1);
           const r = get_page_refs(w, iter, pages, a.maxsize, a.maxpages);
-          if (r.ret > 0) held = [...held, held_batch(pages.slice(0, DIV_ROUND_UP(r.offset0! + r.ret, PAGE_SIZE)), "ref")];
+          if (r.ret > 0) held = [...held, { pages: pages.slice(0, DIV_ROUND_UP(r.offset0! + r.ret, PAGE_SIZE)), how: "ref" }];
           break;
         }
         case "extract_to_sg": {
@@ -99,7 +98,7 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
           const pinned = iov_iter_extract_will_pin(iter);
           const sgt: sg_table = { sgl: [], nents: 0, orig_nents: 0 };
           const r = extract_iter_to_sg(w, iter, Math.min(a.maxsize, iter.count), sgt, a.sg_max, 0);
-          if (r > 0) held = [...held, held_batch(sgt.sgl.slice(0, sgt.nents).map((e) => e.page), pinned ? "pin" : "none")];
+          if (r > 0) held = [...held, { pages: sgt.sgl.slice(0, sgt.nents).map((e) => e.page), how: pinned ? "pin" : "none" }];
           break;
         }
         case "release": {
@@ -115,7 +114,7 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
     key(s) {
       const i = s.iter;
       const q = i.folioq ? `${i.folioq.folios[0]}` : "";
-      const held = s.held.map((h) => `${h.pinned ? "p" : "b"}${h.pages.join(".")}`).join(";");
+      const held = s.held.map((h) => `${h.how === "pin" ? "p" : "b"}${h.pages.join(".")}`).join(";");
       return `${s.scenario}|${i.seg},${i.nr_segs},${i.iov_offset},${i.count},${q},${i.folioq_slot}|${held}|${world_key(s.w)}`;
     },
     encode(s, out) {
@@ -130,7 +129,7 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
       num_words(out, i.folioq_slot);
       out.push(s.held.length);
       for (const h of s.held) {
-        out.push(h.pinned ? 1 : 0);
+        out.push(h.how === "pin" ? 1 : 0);
         json_words(out, h.pages);
       }
       encode_world(s.w, out);

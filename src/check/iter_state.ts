@@ -17,11 +17,7 @@ export type HeldHow = "pin" | "ref" | "none";
 export interface Held {
   pages: readonly number[];
   how: HeldHow;
-  /** how === "pin" (the distinction the state key encodes). */
-  pinned: boolean;
 }
-
-export const held_batch = (pages: readonly number[], how: HeldHow): Held => ({ pages, how, pinned: how === "pin" });
 
 export interface IterState {
   /** Which scenario this state belongs to, e.g. "ITER_BVEC/ITER_DEST". */

@@ -11,20 +11,17 @@ import { world_properties } from "../../properties/index.js";
 import type { ReadOutcome, WorldView } from "../../properties/world_property.js";
 import type { KernelConfig, World } from "../kernel/index.js";
 import {
-  BUGS, config_for, create_file, ERAS, era_ids, exit_mmap, filemap_get_folio, folio_end_writeback,
-  folio_start_writeback, folio_test, fork_mm, init_async_kiocb, io_buffer_unmap, io_sqe_buffer_register,
-  iov_iter_ubuf, kmalloc, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc,
-  do_anonymous_folio, mmap_anon, mmap_file, mprotect, munmap, PAGE_SIZE, PG_dirty, PG_writeback, pipe_create, PROT_READ, PROT_WRITE,
-  READ, shrink_folio, user_access, vmsplice_to_pipe,
+  afs_fetch_data_pending, afs_read_dir, afs_read_dir_done, aio_read, aio_write, BUGS, config_for, create_file,
+  do_anonymous_folio, ERAS, era_ids, errname, exit_mmap, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE,
+  folio_end_writeback, folio_start_writeback, folio_test, folio_test_locked, fork_mm, init_async_kiocb,
+  invalidate_inode_pages2_range, io_buffer_unmap, io_read_fixed, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, kread,
+  madvise_dontfork, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc, mmap_anon, mmap_file, mprotect, munmap,
+  PAGE_SIZE, PG_dirty, PG_writeback, pin_user_pages, pipe_create, PROT_READ, PROT_WRITE, READ, shrink_folio,
+  unpin_user_page, user_access, WRITE,
 } from "../kernel/index.js";
-import { __kernel_read, aio_read, aio_write, io_read_fixed, kread, WRITE } from "../kernel/index.js";
-import type { SpliceWatch } from "./splice_watch.js";
-import { pipe_snapshot, splice_outcome, splice_watch_drain, splice_watch_step, splice_watches } from "./splice_watch.js";
 import type { Model } from "./explore.js";
-import {
-  afs_fetch_data_pending, afs_read_dir, afs_read_dir_done, errname, FOLL_LONGTERM, FOLL_WRITE, folio_test_locked,
-  invalidate_inode_pages2_range, madvise_dontfork, pin_user_pages, unpin_user_page,
-} from "../kernel/index.js";
+import type { SpliceWatch } from "./splice_watch.js";
+import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import { explore } from "./explore.js";
 import { disk_pattern } from "./fixtures.js";
 import { fixed_buffer_outcome, peek_disk, read_detail, read_mismatch } from "./peek.js";
@@ -58,12 +55,12 @@ const FILE_FS = ["ext4", "tmpfs", "afs", "vfat"] as const;
 const DIO_FS: readonly FileFs[] = ["ext4", "vfat"];
 
 /** The GUP flags a `pin` step may pass to pin_user_pages() (FOLL_PIN is implied). */
-export const PIN_FLAGS = ["FOLL_WRITE", "FOLL_LONGTERM"] as const;
+const PIN_FLAGS = ["FOLL_WRITE", "FOLL_LONGTERM"] as const;
 export type PinFlag = (typeof PIN_FLAGS)[number];
 const PIN_RESULTS = ["granted", "refused"] as const;
 
 /** The protections an `mprotect` step may give a buffer's page. */
-export const PROTS = ["PROT_READ", "PROT_READ|PROT_WRITE"] as const;
+const PROTS = ["PROT_READ", "PROT_READ|PROT_WRITE"] as const;
 export type Prot = (typeof PROTS)[number];
 
 export interface Step {
@@ -396,6 +393,9 @@ export interface Compiled {
   shared: SharedMap[];
 }
 
+/** A pin step's flags in words: "FOLL_WRITE | FOLL_LONGTERM", or "R/O" without any. */
+const pin_flags_text = (s: Step): string => (s.flags?.length ? s.flags.join(" | ") : "R/O");
+
 /** Where in its file a dio step reads or writes: its page and half page. */
 const file_pos = (s: Step): number => s.page! * PAGE_SIZE + s.half! * HALF;
 /** Bytes a read or write step moves. */
@@ -418,7 +418,7 @@ const describe_step = (s: Step): string => {
     case "writeback_start": return `writeback of ${s.file}'s page ${s.page} starts`;
     case "writeback_end": return `writeback of ${s.file}'s page ${s.page} ends`;
     case "sync": return `sync(${s.file}): write back what is dirty, then drop the clean pages`;
-    case "pin": return `${s.proc}: pin_user_pages(${s.flags?.length ? s.flags.join(" | ") : "R/O"}) ${at}`;
+    case "pin": return `${s.proc}: pin_user_pages(${pin_flags_text(s)}) ${at}`;
     case "unpin": return `unpin_user_page() ${s.proc}'s ${at}`;
     case "madvise_dontfork": return `${s.proc}: madvise(MADV_DONTFORK) ${at}`;
     case "xarray_read_start": return `afs_read_dir(${s.file}): folios ready, ITER_XARRAY over its page cache, FetchData sent`;
@@ -436,6 +436,7 @@ const SP_FIELDS = ["proc", "addr", "page", "off", "len", "want", "got"] as const
 
 /** The watches in vars, in pipe order, with their sequence numbers. */
 function splices(v: Vars): [number, SpliceWatch][] {
+  if (v.sp_seq === undefined) return []; // nothing vmspliced yet
   return Object.keys(v).filter((k) => k.startsWith("sp.") && k.endsWith(".want")).map((k) => Number(k.split(".")[1])).sort((a, b) => a - b)
     .map((n) => [n, {
       proc: v[`sp.${n}.proc`], addr: v[`sp.${n}.addr`], page: v[`sp.${n}.page`], offset: v[`sp.${n}.off`], len: v[`sp.${n}.len`],
@@ -512,32 +513,26 @@ export function compile_litmus(lit: LitmusFile): Compiled {
           const imu = io_sqe_buffer_register(w, addr(v, s), PAGE_SIZE);
           if (typeof imu !== "number") v[fx] = imu.pages[0];
         } };
-      case "unregister_fixed":
+      case "unregister_fixed": {
         // io_uring drops a buffer's pins only once the requests using it are done (the rsrc node's
         // references): wait for every READ_FIXED into it that was issued.
-        return { ...base, ready: (w, v) => fixed_users(s).every((u) => v[`dio.${u}`] === undefined || w.block.completions.some((x) => x.iocb === v[`dio.${u}`])), run(w, v) {
+        const users = fixed_users(s);
+        return { ...base, ready: (w, v) => users.every((u) => v[`dio.${u}`] === undefined || w.block.completions.some((x) => x.iocb === v[`dio.${u}`])), run(w, v) {
           if (v[fx] === undefined) return; // registration failed: nothing to drop
           io_buffer_unmap(w, { ubuf: addr(v, s), len: PAGE_SIZE, bvec: [], pages: [v[fx]] });
           delete v[fx];
         } };
+      }
       case "vmsplice":
         return { ...base, run(w, v) {
-          w.current = v[`p.${s.proc}`];
-          const from = w.pipes[v.pipe].bufs.length;
-          vmsplice_to_pipe(w, w.pipes[v.pipe], [{ iov_base: addr(v, s), iov_len: HALF }]);
-          for (const x of splice_watches(w, w.pipes[v.pipe], from, v[`p.${s.proc}`], addr(v, s))) store_splice(v, (v.sp_seq = (v.sp_seq ?? 0) + 1), x);
+          for (const x of vmsplice_watched(w, w.pipes[v.pipe], v[`p.${s.proc}`], addr(v, s), HALF)) store_splice(v, (v.sp_seq = (v.sp_seq ?? 0) + 1), x);
         } };
       case "pipe_read":
         return { ...base, run(w, v) {
-          const p = w.pipes[v.pipe];
-          const before = pipe_snapshot(w, p);
-          const n = __kernel_read(w, p, v.sink, PAGE_SIZE);
-          for (const byte of kread(w, v.sink, Math.max(n, 0))) v[`pipe.${byte}`] = 1;
           const watched = splices(v);
-          splice_watch_drain(watched.map(([, x]) => x), before, p).forEach((x, k) => {
-            // A buffer drained as expected needs no more watching; a wrong one stays for the check to see.
-            store_splice(v, watched[k][0], x.got === null || x.got !== x.want ? x : null);
-          });
+          const r = drain_watched(w, w.pipes[v.pipe], v.sink, PAGE_SIZE, watched.map(([, x]) => x));
+          for (const byte of kread(w, v.sink, Math.max(r.ret, 0))) v[`pipe.${byte}`] = 1;
+          r.watches.forEach((x, k) => store_splice(v, watched[k][0], x));
         } };
       case "reclaim":
         return { ...base, run: (w, v) => void madvise_pageout(w, mm(w, v), addr(v, s) - (s.half ?? 0) * HALF, PAGE_SIZE) };
@@ -770,10 +765,10 @@ export function litmus_view(c: Compiled, s: ScenarioState): WorldView {
   return { w, quiescent: quiescent(s, c.scenario), reads, persisted, xarray_reads, spliced };
 }
 
-/** "FOLL_PIN pin", "FOLL_WRITE | FOLL_LONGTERM pin": the flags of the pin step behind a pn. key. */
+/** "R/O pin", "FOLL_WRITE | FOLL_LONGTERM pin": the flags of the pin step behind a pn. key. */
 function pin_words(c: Compiled, proc: string, buf: string, page: number): string {
   const st = c.steps.find(({ step: x }) => x.op === "pin" && x.proc === proc && x.buf === buf && x.page === page)?.step;
-  return `${st?.flags?.length ? st.flags.join(" | ") : "R/O"} pin`;
+  return `${st ? pin_flags_text(st) : "R/O"} pin`;
 }
 
 /** Every thread done and nothing in flight: a complete interleaving ends here. */
@@ -788,7 +783,7 @@ export function outcome_in(c: Compiled, s: ScenarioState): string | null {
     for (const { g, step } of c.steps) {
       const got = s.vars[`pinres.${g}`];
       if (step.op !== "pin" || got === undefined || (got === 1) !== (o.pin_result === "granted")) continue;
-      return `${step.proc}'s ${pin_words(c, step.proc!, step.buf!, step.page!)} of ${step.buf} page ${step.page} was ${o.pin_result}${got === 1 ? "" : ` (${errname(got)})`}`;
+      return `${step.proc}'s ${pin_flags_text(step)} pin of ${step.buf} page ${step.page} was ${o.pin_result}${got === 1 ? "" : ` (${errname(got)})`}`;
     }
     return null;
   }

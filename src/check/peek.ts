@@ -95,16 +95,13 @@ export function fixed_buffer_outcome(w: World, mm: number, addr: number, pinned:
  */
 export function pin_outcome(w: World, mm: number, addr: number, pinned: number, what: string): ReadOutcome {
   const page = addr - (addr % PAGE_SIZE);
-  const mine = peek_user(w, w.mms[mm], page, PAGE_SIZE);
-  if (!mine) return { what, ok: true };
-  const held = w.mem.data.read(pinned);
-  const at = mine.findIndex((b, i) => b !== held[i]);
-  if (at < 0) return { what, ok: true };
+  const m = read_mismatch(w, mm, page, w.mem.data.read(pinned));
+  if (!m || m.mine < 0) return { what, ok: true };
   const pte = follow_pte(w.mms[mm], page);
   const maps = pte ? `the process maps page ${pte.pfn}` : "the process maps no page there now";
   return {
     what, ok: false,
-    detail: `the pin holder reads 0x${held[at].toString(16)} at byte ${at} but the process reads 0x${mine[at].toString(16)} (${maps}, the pin holds page ${pinned})`,
+    detail: `the pin holder reads 0x${m.device.toString(16)} at byte ${m.at} but the process reads 0x${m.mine.toString(16)} (${maps}, the pin holds page ${pinned})`,
   };
 }
 

@@ -11,7 +11,7 @@
 // the message.
 import type { ReadOutcome } from "../../properties/world_property.js";
 import type { pipe_inode_info, World } from "../kernel/index.js";
-import { follow_pte, PAGE_SIZE, PG_swapcache } from "../kernel/index.js";
+import { __kernel_read, follow_pte, PAGE_SIZE, PG_swapcache, vmsplice_to_pipe } from "../kernel/index.js";
 import { fnv1a, remember, remembered } from "./world_key.js";
 
 export interface SpliceWatch {
@@ -60,6 +60,14 @@ export function splice_watches(w: World, pipe: pipe_inode_info, from: number, pr
     a += b.len;
   }
   return out;
+}
+
+/** vmsplice() len bytes at addr into pipe as process proc; the watches for the buffers it added. */
+export function vmsplice_watched(w: World, pipe: pipe_inode_info, proc: number, addr: number, len: number): SpliceWatch[] {
+  const from = pipe.bufs.length;
+  w.current = proc;
+  vmsplice_to_pipe(w, pipe, [{ iov_base: addr, iov_len: len }]);
+  return splice_watches(w, pipe, from, proc, addr);
 }
 
 /**
@@ -127,6 +135,17 @@ export function splice_watch_drain(watches: readonly SpliceWatch[], before: read
       ? { ...s, addr: s.addr + n, offset: s.offset + n, len: s.len - n, want: remember(want.subarray(n)) }
       : { ...s, len: n, want: remember(want.subarray(0, n)), got: remember(gone) };
   });
+}
+
+/**
+ * Drain up to len bytes of pipe into the kernel buffer sink (__kernel_read), judging the watches
+ * of its buffers: what the read returned, and each watch after it, null once drained as expected
+ * (nothing left to watch; a wrong one stays for the check to see).
+ */
+export function drain_watched(w: World, pipe: pipe_inode_info, sink: number, len: number, watches: readonly SpliceWatch[]): { ret: number; watches: (SpliceWatch | null)[] } {
+  const before = pipe_snapshot(w, pipe);
+  const ret = __kernel_read(w, pipe, sink, len);
+  return { ret, watches: splice_watch_drain(watches, before, pipe).map((x) => (x.got !== null && x.got === x.want ? null : x)) };
 }
 
 /** The outcome a property judges: undecided until drained, then whether the reader got the expected bytes. */

@@ -75,7 +75,7 @@ export function iter_target(config: KernelConfig): Target {
 }
 
 /** A shell-friendly fuzz id for an iterator initial state: "ITER_BVEC/ITER_DEST" -> "iov_iter:bvec-dest". */
-export const iter_fuzz_id = (initial: string): string =>
+const iter_fuzz_id = (initial: string): string =>
   `iov_iter:${initial.toLowerCase().replace(/iter_/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
 
 /**
@@ -85,13 +85,10 @@ export const iter_fuzz_id = (initial: string): string =>
  */
 export function iter_fuzz_targets(config: KernelConfig): { id: string; name: string; target: Target }[] {
   const t = iter_target(config);
-  return t.model.initial().map((s, k) => ({ id: iter_fuzz_id(t.initial_name(s)), name: t.initial_name(s), target: from_initial(t, k) }));
-}
-
-/** The target started from its k-th initial state only. */
-export function from_initial(t: Target, k: number): Target {
-  const s = t.model.initial()[k];
-  return { ...t, model: { ...t.model, initial: () => [s] } };
+  return t.model.initial().map((s) => {
+    const name = t.initial_name(s);
+    return { id: iter_fuzz_id(name), name, target: { ...t, model: { ...t.model, initial: () => [s] } } };
+  });
 }
 
 /** The scenario files (scenarios/*.json), compiled once. */
