@@ -1,7 +1,7 @@
 // The world value: clones share page bytes until written, and the allocator is deterministic.
 import { describe, expect, it } from "vitest";
 import {
-  alloc_pages, boot, clone_world, copy_to_iter, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
+  alloc_pages, boot, clone_world, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
   put_page, READ, vmalloc,
 } from "../src/kernel/index.js";
 
@@ -58,5 +58,27 @@ describe("world", () => {
     put_page(w, p);
     expect(w.mem.gen[p]).toBe(gen + 1);
     expect(w.mem.data.read(p).every((b) => b === 0)).toBe(true);
+  });
+
+  it("a clone copies a part the first time it reaches for it, and either side's writes stay its own", () => {
+    const w = boot();
+    const p = alloc_pages(w.mem, 0);
+    const c = clone_world(w);
+    expect(c.mem).not.toBe(w.mem); // both sides copy: the part they shared stays as it was
+    w.mem.refcount[p] = 5;
+    expect(c.mem.refcount[p]).toBe(1);
+    c.mem.refcount[p] = 7;
+    expect(w.mem.refcount[p]).toBe(5);
+
+    const before = w.mms;
+    const d = seal_world(clone_world(seal_world(w)));
+    expect(d.inherited("mms")).toBe(true);
+    expect(d.mms).toBe(before); // a sealed world reads its parts as they are
+    const e = clone_world(d);
+    e.mem.refcount[p] = 9;
+    seal_world(e);
+    expect(e.inherited("mem")).toBe(false);
+    expect(e.inherited("mms")).toBe(true);
+    expect(d.mem.refcount[p]).toBe(5);
   });
 });

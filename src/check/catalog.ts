@@ -12,7 +12,7 @@ import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
   blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, user_access,
+  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, seal_world, user_access,
   WRITE,
 } from "../kernel/index.js";
 import { block_idle } from "./scenario.js";
@@ -202,6 +202,8 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
     case "device_complete": blk_dev_complete(w, a.bio); break;
     case "work": run_work(w); break;
   }
+  // What follows only looks, so the world is finished here: looking copies nothing.
+  seal_world(w);
   t.splices = t.splices.map((x) => splice_watch_step(w, x)).filter((x) => x !== null);
   // Observe completions the moment they are reported: what did each reader get?
   for (const io of pending(t)) {
@@ -233,6 +235,7 @@ export function catalog_model(
   view: (s: CatalogState) => WorldView = catalog_view,
 ): Model<CatalogState, CatalogAction> {
   const init = catalog_initial(config, b);
+  seal_world(init.w);
   return {
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),

@@ -6,7 +6,7 @@ import { iter_properties } from "../../properties/index.js";
 import { first_broken } from "../../properties/property.js";
 import type { KernelConfig, sg_table } from "../kernel/index.js";
 import {
-  clone_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
+  clone_world, seal_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
   iov_iter_extract_pages, iov_iter_extract_will_pin, iov_iter_revert, PAGE_SIZE, put_page_refs, unpin_user_page,
 } from "../kernel/index.js";
 import type { Model } from "./explore.js";
@@ -44,6 +44,7 @@ export function describe_action(a: IterAction): string {
 
 export function iter_model(config: KernelConfig, bounds: IterBounds = default_iter_bounds): Model<IterState, IterAction> {
   const initial = iter_scenarios(config);
+  for (const s of initial) seal_world(s.w);
   return {
     initial: () => initial,
     actions(s) {
@@ -109,7 +110,7 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
           break;
         }
       }
-      return { ...s, w, iter, held };
+      return { ...s, w: seal_world(w), iter, held };
     },
     key(s) {
       const i = s.iter;

@@ -2,7 +2,7 @@
 // asynchronous agents (the device finishing a bio, a workqueue item) stepping whenever they
 // can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
 import type { KernelConfig, World } from "../kernel/index.js";
-import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work } from "../kernel/index.js";
+import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work, seal_world } from "../kernel/index.js";
 import { first_broken } from "../../properties/property.js";
 import type { WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model } from "./explore.js";
@@ -95,7 +95,7 @@ export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction):
     case "work": run_work(w); break;
   }
   sc.observe?.(w, vars);
-  return { w, vars, pc };
+  return { w: seal_world(w), vars, pc };
 }
 
 /**
@@ -117,6 +117,7 @@ export function scenario_model(
   sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[], view: (s: ScenarioState) => WorldView,
 ): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(sc, config);
+  seal_world(init.w);
   return {
     initial: () => [init],
     actions: (s) => enabled_actions(s, sc),

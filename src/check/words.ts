@@ -27,6 +27,12 @@ export class Words {
     return this.buf;
   }
 
+  /** Words written before (a copy kept from an earlier view()). */
+  append(words: Int32Array): void {
+    this.reserve(words.length).set(words, this.len);
+    this.len += words.length;
+  }
+
   /** A string: its length, then its UTF-16 code units two to a word. */
   str(s: string): void {
     const n = s.length;

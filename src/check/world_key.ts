@@ -1,7 +1,7 @@
 // A canonical encoding of a world for state deduplication: equal strings (world_key) or equal
 // words (encode_world, what the explorer uses) mean equal kernel state as far as any property
 // or later step can tell (page bytes enter as a hash).
-import type { World } from "../kernel/index.js";
+import type { Inode, MemMap, Mm, SwapState, World, WorldPart } from "../kernel/index.js";
 import { bytes_fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
 import type { Words } from "./words.js";
 import { json_words, num_words } from "./words.js";
@@ -107,11 +107,22 @@ function map_entry(out: Words, k: number, v: unknown, bytes: boolean): void {
 const by_number = (a: number, b: number): number => a - b;
 
 /**
- * world_key() as words: the same parts in the same order, so two worlds get equal words exactly
- * when they get equal keys (up to the page-content hash, 64 bits here instead of 32).
+ * The words of the world parts that states share, by identity: a state's step copies only the
+ * parts it reaches for (kernel/world.ts), and a part taken over untouched is immutable, so its
+ * words are written once for all the states that share it. Parts new in their state are encoded
+ * and not kept: most successors are states seen before, dropped at once.
  */
-export function encode_world(w: World, out: Words): void {
-  const m = w.mem;
+const part_words = new WeakMap<object, Int32Array>();
+function part<P extends object>(out: Words, w: World, name: WorldPart, p: P, encode: (out: Words, p: P) => void): void {
+  if (!w.inherited(name)) return encode(out, p);
+  const hit = part_words.get(p);
+  if (hit) return out.append(hit);
+  const at = out.len;
+  encode(out, p);
+  part_words.set(p, out.buf.slice(at, out.len));
+}
+
+function encode_frames(out: Words, m: MemMap): void {
   const { head, refcount, pincount, mapcount, flags, order, mapping, index } = m;
   for (let pfn = 0; pfn < head.length; pfn++) {
     if (head[pfn] < 0) continue;
@@ -130,33 +141,53 @@ export function encode_world(w: World, out: Words): void {
     frame_fp(out, pfn, m.data.read(pfn));
   }
   out.push(-1);
-  out.push(w.mms.length);
-  for (const mm of w.mms) {
+}
+
+function encode_mms(out: Words, mms: readonly Mm[]): void {
+  out.push(mms.length);
+  for (const mm of mms) {
     num_words(out, mm.flags);
     json_words(out, mm.vmas);
     sorted_map(out, mm.ptes);
     sorted_map(out, mm.swap);
   }
-  out.push(w.inodes.length);
-  for (const i of w.inodes) {
+}
+
+function encode_inodes(out: Words, inodes: readonly Inode[]): void {
+  out.push(inodes.length);
+  for (const i of inodes) {
     num_words(out, i.i_size);
     sorted_map(out, i.i_pages.slots);
     sorted_map(out, i.disk, true);
   }
-  // The swap device in Map order, as the string key has it.
-  out.push(w.swap.slots.size);
-  for (const [k, s] of w.swap.slots) {
+}
+
+/** The swap device in Map order, as the string key has it. */
+function encode_swap(out: Words, swap: SwapState): void {
+  out.push(swap.slots.size);
+  for (const [k, s] of swap.slots) {
     num_words(out, k);
     num_words(out, s.count);
     if (s.bytes) page_fp(out, s.bytes);
     else out.push2(0, 0);
   }
-  out.push(w.swap.cache.size);
-  for (const [k, f] of w.swap.cache) {
+  out.push(swap.cache.size);
+  for (const [k, f] of swap.cache) {
     num_words(out, k);
     num_words(out, f);
   }
-  json_words(out, w.block);
-  json_words(out, w.pipes);
+}
+
+/**
+ * world_key() as words: the same parts in the same order, so two worlds get equal words exactly
+ * when they get equal keys (up to the page-content hash, 64 bits here instead of 32).
+ */
+export function encode_world(w: World, out: Words): void {
+  part(out, w, "mem", w.mem, encode_frames);
+  part(out, w, "mms", w.mms, encode_mms);
+  part(out, w, "inodes", w.inodes, encode_inodes);
+  part(out, w, "swap", w.swap, encode_swap);
+  part(out, w, "block", w.block, json_words);
+  part(out, w, "pipes", w.pipes, json_words);
   out.push(w.events.length);
 }

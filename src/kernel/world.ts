@@ -1,5 +1,12 @@
-// The simulated machine: one plain value holding every piece of kernel state, so that the
-// engines can clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere.
+// The simulated machine: one value holding every piece of kernel state, so that the engines can
+// clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere.
+//
+// Clones are copy-on-access: a clone shares each part (the page frames, the address spaces,
+// the block layer, ...) with the world it came from, and copies a part the first time its own
+// code reaches for it. A step of the checker touches two or three of the nine parts, so most
+// are never copied. Once a step's result is sealed nothing writes it again, so its parts are
+// handed out as they are and, being immutable from then on, may be cached by identity
+// (world_key.ts caches their encodings).
 import type { BlockState } from "./block/blk_state.js";
 import { clone_block_state, empty_block_state } from "./block/blk_state.js";
 import type { Inode } from "./fs/inode.js";
@@ -28,60 +35,122 @@ export interface VmStat {
   foll_pin_added?: number;
 }
 
-export interface World {
-  /** Which kernel behaviour the simulation follows (immutable; shared by clones). */
-  config: KernelConfig;
-  mem: MemMap;
-  /** Kernel virtual memory: vmalloc/vmap areas and slab caches. */
-  kvm: KernelVm;
-  /** Process address spaces, indexed by Mm.id. */
-  mms: Mm[];
+// One bit per part.
+const MEM = 1, KVM = 2, MMS = 4, INODES = 8, PIPES = 16, VMSTAT = 32, SWAP = 64, BLOCK = 128, EVENTS = 256;
+const ALL = 511;
+const PART_BITS = { mem: MEM, kvm: KVM, mms: MMS, inodes: INODES, pipes: PIPES, vmstat: VMSTAT, swap: SWAP, block: BLOCK, events: EVENTS };
+export type WorldPart = keyof typeof PART_BITS;
+
+export class World {
   /** Index into mms of current->mm (the task whose user addresses the iterators name). */
-  current: number;
+  current = -1;
+  /** Parts this world may hand out as they are: those it owns alone (open), all (sealed). */
+  private raw = ALL;
+  /** Parts this world copied (or built) itself rather than took from the world it was cloned from. */
+  private copied = ALL;
+  private is_sealed = false;
+
+  constructor(
+    /** Which kernel behaviour the simulation follows (immutable; shared by clones). */
+    readonly config: KernelConfig,
+    private _mem: MemMap,
+    private _kvm: KernelVm,
+    private _mms: Mm[],
+    private _inodes: Inode[],
+    private _pipes: pipe_inode_info[],
+    private _vmstat: VmStat,
+    private _swap: SwapState,
+    private _block: BlockState,
+    private _events: KernelEvent[],
+  ) {}
+
+  /** The page frames: struct page counters, flags and bytes. */
+  get mem(): MemMap {
+    if (!(this.raw & MEM)) (this._mem = this._mem.clone()), (this.raw |= MEM), (this.copied |= MEM);
+    return this._mem;
+  }
+  /** Kernel virtual memory: vmalloc/vmap areas and slab caches. */
+  get kvm(): KernelVm {
+    if (!(this.raw & KVM)) (this._kvm = clone_kernel_vm(this._kvm)), (this.raw |= KVM), (this.copied |= KVM);
+    return this._kvm;
+  }
+  /** Process address spaces, indexed by Mm.id. */
+  get mms(): Mm[] {
+    if (!(this.raw & MMS)) (this._mms = this._mms.map(clone_mm)), (this.raw |= MMS), (this.copied |= MMS);
+    return this._mms;
+  }
   /** Files, indexed by inode number. */
-  inodes: Inode[];
+  get inodes(): Inode[] {
+    if (!(this.raw & INODES)) (this._inodes = this._inodes.map(clone_inode)), (this.raw |= INODES), (this.copied |= INODES);
+    return this._inodes;
+  }
   /** Pipes, by index. */
-  pipes: pipe_inode_info[];
-  vmstat: VmStat;
+  get pipes(): pipe_inode_info[] {
+    if (!(this.raw & PIPES)) (this._pipes = this._pipes.map(clone_pipe)), (this.raw |= PIPES), (this.copied |= PIPES);
+    return this._pipes;
+  }
+  get vmstat(): VmStat {
+    if (!(this.raw & VMSTAT)) (this._vmstat = { ...this._vmstat }), (this.raw |= VMSTAT), (this.copied |= VMSTAT);
+    return this._vmstat;
+  }
   /** The swap device and the swap cache. */
-  swap: SwapState;
+  get swap(): SwapState {
+    if (!(this.raw & SWAP)) (this._swap = clone_swap_state(this._swap)), (this.raw |= SWAP), (this.copied |= SWAP);
+    return this._swap;
+  }
   /** The block layer: bios, the simulated device's queue, deferred work, DIO requests, aio completions. */
-  block: BlockState;
-  events: KernelEvent[];
+  get block(): BlockState {
+    if (!(this.raw & BLOCK)) (this._block = clone_block_state(this._block)), (this.raw |= BLOCK), (this.copied |= BLOCK);
+    return this._block;
+  }
+  get events(): KernelEvent[] {
+    if (!(this.raw & EVENTS)) (this._events = this._events.slice()), (this.raw |= EVENTS), (this.copied |= EVENTS);
+    return this._events;
+  }
+
+  /**
+   * Whether part p is the very object of the world this one was cloned from, and stays so:
+   * this world is sealed and its step never reached for p. Such a part is shared and immutable.
+   */
+  inherited(p: WorldPart): boolean {
+    return this.is_sealed && !(this.copied & PART_BITS[p]);
+  }
+
+  /** A clone sharing every part; from now on neither side writes a shared part in place. */
+  clone(): World {
+    if (!this.is_sealed) this.raw = 0;
+    const c = new World(this.config, this._mem, this._kvm, this._mms, this._inodes, this._pipes, this._vmstat, this._swap, this._block, this._events);
+    c.current = this.current;
+    c.raw = 0;
+    c.copied = 0;
+    return c;
+  }
+
+  /** See seal_world. */
+  seal(): this {
+    this.is_sealed = true;
+    this.raw = ALL;
+    return this;
+  }
 }
 
 export function boot(config: KernelConfig = CURRENT_CONFIG): World {
-  return {
-    config,
-    mem: MemMap.boot(),
-    kvm: empty_kernel_vm(),
-    mms: [],
-    current: -1,
-    inodes: [],
-    pipes: [],
-    vmstat: { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
-    swap: empty_swap_state(),
-    block: empty_block_state(),
-    events: [],
-  };
+  return new World(
+    config, MemMap.boot(), empty_kernel_vm(), [], [], [], { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
+    empty_swap_state(), empty_block_state(), [],
+  );
 }
 
-/** A copy that shares every page's bytes with w until one of them writes that page. */
-export function clone_world(w: World): World {
-  return {
-    config: w.config,
-    mem: w.mem.clone(),
-    kvm: clone_kernel_vm(w.kvm),
-    mms: w.mms.map(clone_mm),
-    current: w.current,
-    inodes: w.inodes.map(clone_inode),
-    pipes: w.pipes.map(clone_pipe),
-    vmstat: { ...w.vmstat },
-    swap: clone_swap_state(w.swap),
-    block: clone_block_state(w.block),
-    events: w.events.slice(),
-  };
-}
+/** A copy that shares every part (and every page's bytes) with w until one side writes it. */
+export const clone_world = (w: World): World => w.clone();
+
+/**
+ * Declare w finished: the engines' states are never written after their step, so a sealed
+ * world reads its parts without copying them, however many clones share them. Writing a sealed
+ * world is a bug (it would write its clones' parts too); test/world.test.ts checks every model's
+ * steps keep to that.
+ */
+export const seal_world = (w: World): World => w.seal();
 
 /** current->mm; a kernel thread has none. */
 export function current_mm(w: World): Mm | undefined {
