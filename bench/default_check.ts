@@ -1,14 +1,15 @@
 // Part (c): distinct states per second and bytes per visited state on the default check
 // configuration (`npm run check`: every target, depth 5, the default catalog bounds), through
-// the very function the command runs; and the same targets under the reference engine (string
-// keys in a Map, one object per state: the explorer before issue 7), for comparison.
+// the very function the command runs; the same with every world part copied at each clone (the
+// clones before copy-on-access); and the same targets under the reference engine (string keys
+// in a Map, one object per state: the explorer before issue 7), for comparison.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore_reference } from "../src/check/explore_reference.js";
 import { all_targets } from "../src/check/targets.js";
 import { DEFAULT_DEPTH, exhaustive_check, guard_counting_model, run_total, target_depth } from "../src/check/exhaustive.js";
-import { config_for } from "../src/kernel/index.js";
+import { config_for, World } from "../src/kernel/index.js";
 
 export interface CheckMeasure {
   states: number;
@@ -22,6 +23,8 @@ export interface DefaultCheck {
   /** The first run in this process (as `npm run check` runs), then a second, warm one. */
   cold: CheckMeasure;
   warm: CheckMeasure;
+  /** A warm run whose clones copy every part of the world at once, as they did before copy-on-access. */
+  eager: CheckMeasure;
   /** The reference engine on the same targets; its bytes are measured on the heap (after a GC). */
   reference: CheckMeasure;
   targets: { id: string; states: number; transitions: number }[];
@@ -36,6 +39,21 @@ function measure(): CheckMeasure & { targets: DefaultCheck["targets"] } {
     states, transitions, seconds: r.seconds, states_per_second: states / r.seconds, bytes_per_state: r.bytes / states,
     targets: r.runs.map((x) => ({ id: x.id, states: x.states, transitions: x.transitions })),
   };
+}
+
+/** run() with clones that take every part of their world at once (reaching for a part copies it). */
+function with_eager_clones<T>(run: () => T): T {
+  const clone = World.prototype.clone;
+  World.prototype.clone = function (this: World) {
+    const c = clone.call(this);
+    void [c.mem, c.kvm, c.mms, c.inodes, c.pipes, c.vmstat, c.swap, c.block, c.events];
+    return c;
+  };
+  try {
+    return run();
+  } finally {
+    World.prototype.clone = clone;
+  }
 }
 
 /** What `pincheck check` does per target (counting guarded situations in check()), on the reference engine. */
@@ -69,9 +87,13 @@ export function default_check_bench(log: (line: string) => void): DefaultCheck {
   log(`  cold: ${cold.states} states in ${cold.seconds.toFixed(2)} s (${cold.states_per_second.toFixed(0)} states/s), ${cold.bytes_per_state.toFixed(1)} bytes/state`);
   const { targets: _, ...warm } = measure();
   log(`  warm: ${warm.states} states in ${warm.seconds.toFixed(2)} s (${warm.states_per_second.toFixed(0)} states/s)`);
+  const { targets: __, ...eager } = with_eager_clones(measure);
+  log(`  every part copied per clone: ${eager.states} states in ${eager.seconds.toFixed(2)} s (${eager.states_per_second.toFixed(0)} states/s)`);
   const reference = measure_reference();
   log(`  reference engine: ${reference.states} states in ${reference.seconds.toFixed(2)} s (${reference.states_per_second.toFixed(0)} states/s), ${reference.bytes_per_state.toFixed(0)} bytes/state on the heap`);
   if (reference.states !== warm.states || reference.transitions !== warm.transitions)
     throw new Error(`engines disagree on the default check: ${warm.states}/${warm.transitions} vs reference ${reference.states}/${reference.transitions}`);
-  return { cold, warm, reference, targets };
+  if (eager.states !== warm.states || eager.transitions !== warm.transitions)
+    throw new Error(`eager clones change the default check: ${warm.states}/${warm.transitions} vs ${eager.states}/${eager.transitions}`);
+  return { cold, warm, eager, reference, targets };
 }

@@ -1,12 +1,10 @@
 // Part (e): `pincheck check --workers N` against the serial check, each run as the command a
-// user types (a fresh process: nothing compiled or warmed up beforehand, for the main thread as
-// for the workers), on the default configuration and on the catalog at depth 6. Each reports
-// its own exploration time (--json "seconds", which includes starting the workers); both must
-// report the same states and transitions. Best of two alternating rounds.
-import { spawnSync } from "node:child_process";
+// user types (cli_check: a fresh process, for the main thread as for the workers), on the
+// default configuration and on the catalog at depth 6. Each reports its own exploration time
+// (--json "seconds", which includes starting the workers); both must report the same states
+// and transitions. Best of two alternating rounds.
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { cli_check as check } from "./cli_check.js";
 
 export interface ParallelRow {
   run: string;
@@ -24,14 +22,6 @@ export interface ParallelBench {
   /** Starting the workers (each loads and compiles the sources) and ending them: a check of depth 0. */
   startup_seconds: number;
   rows: ParallelRow[];
-}
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-function check(args: string[]): { states: number; transitions: number; seconds: number } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "check", "--json", ...args], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`pincheck check ${args.join(" ")} exited with ${r.status}: ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout) as { states: number; transitions: number; seconds: number };
 }
 
 export function parallel_bench(log: (line: string) => void): ParallelBench {

@@ -2,8 +2,8 @@
 // the default check's throughput and memory, and the time to every historical bug's first
 // counterexample, all in one run (the machines are shared: only ratios measured together
 // mean something). Prints a table and writes bench/results.json with raw numbers and, per
-// target of issue 7, the measured value, its ratio to the target and whether it is met; and
-// the check on worker threads against the serial one.
+// target of issue 7, the measured value, its ratio to the target and whether it is met; the
+// check on worker threads against the serial one; and checks beyond the default bounds.
 //   --quick   xstate/graph up to 3 pages and SPIN up to 5 (the 20,000-state comparison is skipped)
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -17,6 +17,8 @@ import { spin_setup, spin_version } from "./spin.js";
 import { table, times } from "./table.js";
 import type { Goal } from "./goals.js";
 import { goals } from "./goals.js";
+import type { LargerRow } from "./larger_bounds.js";
+import { larger_bounds } from "./larger_bounds.js";
 import type { ParallelBench } from "./parallel.js";
 import { parallel_bench } from "./parallel.js";
 import type { SpinRow } from "./vs_spin.js";
@@ -38,6 +40,9 @@ const bugs: BugHunt[] = bug_hunt(log);
 
 log("(e) the check on worker threads against the serial check");
 const parallel: ParallelBench = parallel_bench(log);
+
+log("(f) checks beyond the default bounds");
+const larger: LargerRow[] = larger_bounds(log);
 
 log("(a) pincheck vs xstate/graph on the page micro-model");
 const xstate: XstateRow[] = vs_xstate(quick ? 3 : 4, log);
@@ -63,6 +68,7 @@ out.push("(c) default check configuration (npm run check)");
 out.push(table(["engine", "states", "transitions", "time", "states/s", "bytes/state"], [
   ["fingerprint, first run", check.cold.states, check.cold.transitions, ms(check.cold.seconds), check.cold.states_per_second.toFixed(0), check.cold.bytes_per_state.toFixed(1)],
   ["fingerprint, warm", check.warm.states, check.warm.transitions, ms(check.warm.seconds), check.warm.states_per_second.toFixed(0), check.warm.bytes_per_state.toFixed(1)],
+  ["  every part copied per clone", check.eager.states, check.eager.transitions, ms(check.eager.seconds), check.eager.states_per_second.toFixed(0), check.eager.bytes_per_state.toFixed(1)],
   ["reference (string keys)", check.reference.states, check.reference.transitions, ms(check.reference.seconds), check.reference.states_per_second.toFixed(0), `${check.reference.bytes_per_state.toFixed(0)} (heap)`],
 ]));
 out.push("");
@@ -74,6 +80,10 @@ out.push("");
 out.push(`(e) the check on ${parallel.workers} worker threads (--workers ${parallel.workers}) against the serial check; worker start-up ${ms(parallel.startup_seconds)}, included below`);
 out.push(table(["run", "states", "transitions", "serial", "workers", "speedup"],
   parallel.rows.map((r) => [r.run, r.states, r.transitions, ms(r.serial_seconds), ms(r.parallel_seconds), times(r.speedup)])));
+out.push("");
+out.push("(f) checks beyond the default bounds (pincheck check --json, a fresh process each)");
+out.push(table(["run", "arguments", "states", "transitions", "time", "states/s", "frontier peak", "peak RSS"],
+  larger.map((r) => [r.run, r.args.join(" "), r.states, r.transitions, ms(r.seconds), r.states_per_second.toFixed(0), r.frontier_peak, `${r.peak_rss_mb} MB`])));
 out.push("");
 out.push("targets of issue 7 (ratios measured in this run)");
 out.push(table(["target", "goal", "measured", "measured/goal", "met"],
@@ -90,6 +100,7 @@ writeFileSync(file, JSON.stringify({
   spin: spin ?? { skipped: spin_skip },
   default_check: check,
   parallel,
+  larger,
   bugs,
 }, null, 2) + "\n");
 log(`wrote ${file}`);

@@ -85,6 +85,12 @@ describe("pincheck CLI", () => {
     expect(r.states).toBeGreaterThan(0);
     expect(r.max_depth).toBe(3);
     expect(r.targets.find((t: { id: string }) => t.id === "iov_iter")).toMatchObject({ depth: 3 });
+    // The frontier holds levels below the bound only: less than the states found, more than none.
+    for (const t of r.targets as { id: string; states: number; frontier_peak: number }[]) {
+      expect(t.frontier_peak, t.id).toBeGreaterThan(0);
+      expect(t.frontier_peak, t.id).toBeLessThan(t.states);
+    }
+    expect(r.peak_rss_mb).toBeGreaterThan(0);
     expect(r.coverage.vacuous).toEqual([]);
     // Cheapest first: every scenario file (scenarios/ID.json) in name order, the iterator layer, the catalog.
     expect(r.targets.map((t: { id: string }) => t.id)).toEqual([...catalog_files().map((f) => basename(f, ".json")), "iov_iter", "catalog"]);

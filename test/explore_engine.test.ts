@@ -50,6 +50,22 @@ describe("fingerprint engine = reference engine, on the micro-model", () => {
     expect(exact.memory!.bytes_per_state).toBeGreaterThan(r.memory!.bytes_per_state);
   });
 
+  it("states at the depth bound are checked and dropped, never queued: the frontier peaks at the largest level below it", () => {
+    const model = micro_model(3);
+    const level = (d: number) => explore(model, d).states - (d ? explore(model, d - 1).states : 0);
+    const sizes = [0, 1, 2, 3, 4, 5].map(level);
+    expect(sizes).toEqual([1, 6, 21, 53, 105, 171]); // each level larger than the last
+    let checked = 0;
+    const counting = { ...model, check: (s: number) => (checked++, model.check(s)) };
+    for (const depth of [1, 3, 5]) {
+      checked = 0;
+      const r = explore(counting, depth);
+      expect(checked).toBe(r.states);
+      expect(r.memory!.frontier_peak).toBe(sizes[depth - 1]);
+    }
+    expect(explore(model, 0).memory!.frontier_peak).toBe(0);
+  });
+
   it("finds the first violation in BFS order with a shortest trace that replays", () => {
     const model = micro_with_bug(3);
     const r = same_as_reference(model, Infinity);

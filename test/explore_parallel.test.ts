@@ -63,6 +63,7 @@ describe("explore_parallel = explore", () => {
         expect(summary(got), `${t.id} on ${n} parts`).toEqual(summary(want));
         const ended = await Promise.all(Array.from({ length: n }, (_, w) => workers.call<Ended>(w, { op: "end" })));
         if (want.result === "ok") {
+          expect(got.memory!.frontier_peak, t.id).toBe(want.memory!.frontier_peak);
           const sum = new Map<string, number>();
           for (const e of ended) for (const [id, k] of e.guarded) sum.set(id, (sum.get(id) ?? 0) + k);
           expect(sum, t.id).toEqual(guarded);

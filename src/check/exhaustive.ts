@@ -19,6 +19,8 @@ export interface TargetRun {
   states: number;
   transitions: number;
   depth: number;
+  /** The most states queued at once for one level (explore's ExploreMemory.frontier_peak). */
+  frontier_peak: number;
 }
 
 /** States or transitions summed over the targets run. */
@@ -74,7 +76,9 @@ export function check_run(
   targets: Target[], results: readonly ExploreResult<unknown, unknown>[], guarded: Map<string, number>, t0: bigint,
 ): CheckRun {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const runs = results.map((r, i): TargetRun => ({ id: targets[i].id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth }));
+  const runs = results.map((r, i): TargetRun => ({
+    id: targets[i].id, result: r.result, states: r.states, transitions: r.transitions, depth: r.depth, frontier_peak: r.memory?.frontier_peak ?? 0,
+  }));
   const last = results.length - 1;
   const trace = results[last]?.trace;
   const story = trace ? counterexample_story(targets[last], targets[last].initial_name(trace.initial), trace.actions) : null;

@@ -6,7 +6,8 @@
 // (Model.encode, or its key() string as a fallback), the visited set keeps a 64-bit fingerprint
 // of each (state_table.ts; or the whole encoding with `exact`), and a visited state costs a
 // parent number and the index of its action among actions(parent) in typed arrays. Only the
-// frontier holds states. Depth is known per BFS level: states are numbered in the order they
+// frontier holds states, and not those at the depth bound: nothing expands them, so they are
+// checked and dropped (in a bounded search the last level is the largest). Depth is known per BFS level: states are numbered in the order they
 // are found, so each level is a range of numbers. A trace is rebuilt by re-running the actions
 // from the initial state, which needs initial(), actions() and step() to be deterministic.
 import type { StateTable } from "./state_table.js";
@@ -44,6 +45,8 @@ export interface ExploreMemory {
   bytes_per_state: number;
   /** Whole encodings kept (no fingerprint collision possible). */
   exact: boolean;
+  /** The most states queued in one level: the frontier's size, which bounds what the states themselves take. */
+  frontier_peak: number;
 }
 
 export interface ExploreResult<S, A> {
@@ -127,10 +130,10 @@ export function replay_path<S, A>(model: Model<S, A>, initial: readonly S[], pat
   return { initial: first, actions, state: s };
 }
 
-/** What a visited set and its parent links cost. */
-export function explore_memory(table: StateTable, links: Links, exact: boolean): ExploreMemory {
+/** What a visited set and its parent links cost, and the largest level queued. */
+export function explore_memory(table: StateTable, links: Links, exact: boolean, frontier_peak: number): ExploreMemory {
   const bytes = table.bytes() + links.bytes();
-  return { bytes, bytes_per_state: table.size ? bytes / table.size : 0, exact };
+  return { bytes, bytes_per_state: table.size ? bytes / table.size : 0, exact, frontier_peak };
 }
 
 export function explore<S, A>(
@@ -153,6 +156,9 @@ class Search<S, A> {
   private base = 0;
   private transitions = 0;
   private depth = 0;
+  /** States queued in the level being found, and the most in any level. */
+  private queued = 0;
+  private frontier_peak = 0;
 
   constructor(private readonly model: Model<S, A>, private readonly exact: boolean) {
     this.table = exact ? new ExactTable() : new FingerprintTable();
@@ -167,21 +173,33 @@ class Search<S, A> {
       const n = links.add(-1, k);
       const v = model.check(s);
       if (v) return this.found(v, n);
-      this.queue.push(s);
+      if (max_depth > 0) this.enqueue(s);
     }
+    this.level_queued();
     let level = 0;
     let level_end = links.count;
     for (let n = 0; n < links.count; n++) {
       if (n === level_end) {
         level++;
         level_end = links.count;
+        this.level_queued();
       }
       if (level >= max_depth) break; // every state left is at least this deep
-      const v = this.expand(n, level);
+      const v = this.expand(n, level, level + 1 < max_depth);
       if (v) return v;
       if (on_progress && n % 1000 === 0) on_progress({ states: this.table.size, transitions: this.transitions, depth: this.depth, queue: links.count - n });
     }
     return { result: "ok", states: this.table.size, transitions: this.transitions, depth: this.depth, memory: this.memory() };
+  }
+
+  private enqueue(s: S): void {
+    this.queue.push(s);
+    this.queued++;
+  }
+
+  private level_queued(): void {
+    this.frontier_peak = Math.max(this.frontier_peak, this.queued);
+    this.queued = 0;
   }
 
   /** Whether s is new (then it is now visited). */
@@ -190,8 +208,11 @@ class Search<S, A> {
     return this.table.add(this.out.buf, this.out.len);
   }
 
-  /** Take state n (at depth level) off the queue and visit its successors; a violation ends the search. */
-  private expand(n: number, level: number): ExploreResult<S, A> | null {
+  /**
+   * Take state n (at depth level) off the queue and visit its successors, queueing the new ones
+   * if `more` levels follow; a violation ends the search.
+   */
+  private expand(n: number, level: number, more: boolean): ExploreResult<S, A> | null {
     const { model, links } = this;
     const at = n - this.base;
     const s = this.queue[at]!;
@@ -214,7 +235,7 @@ class Search<S, A> {
       links.add(n, k);
       const v = vs ?? model.check(t);
       if (v) return this.found(v, n, k);
-      this.queue.push(t);
+      if (more) this.enqueue(t);
     }
     return null;
   }
@@ -229,6 +250,7 @@ class Search<S, A> {
   }
 
   private memory(): ExploreMemory {
-    return explore_memory(this.table, this.links, this.exact);
+    this.level_queued();
+    return explore_memory(this.table, this.links, this.exact, this.frontier_peak);
   }
 }

@@ -29,7 +29,7 @@ export interface Candidates {
 export type Request =
   | { op: "begin"; target: number } // -> Candidates of model.initial()
   | { op: "expand" } // -> Candidates of the frontier
-  | { op: "keep"; entries: Int32Array; ids: Int32Array } // -> Kept
+  | { op: "keep"; entries: Int32Array; ids: Int32Array; hold: boolean } // -> Kept (hold: they are a frontier)
   | { op: "move"; drop: Int32Array; adopt: Int32Array; paths: number[][] } // -> null
   | { op: "end" }; // -> Ended
 
@@ -71,19 +71,21 @@ export async function explore_parallel<S, A>(
   const links = new Links();
   let transitions = 0;
   let depth = 0;
+  let frontier_peak = 0;
   // The frontier: per worker, the numbers of the states it holds, ascending.
   let frontier: number[][] = Array.from({ length: n }, () => []);
 
   const found = (violation: Violation, path: number[], last: number | undefined, states: number, at: number): ExploreResult<S, A> => {
     const { initial, actions } = replay_path(model, model.initial(), path, last);
-    return { result: "violation", states, transitions: at, depth: actions.length, violation, trace: { initial, actions }, memory: explore_memory(table, links, false) };
+    return { result: "violation", states, transitions: at, depth: actions.length, violation, trace: { initial, actions }, memory: explore_memory(table, links, false, frontier_peak) };
   };
 
   /**
    * Merge the candidates in serial order, number the new states, have their holders check them.
-   * `holder` says who holds candidate e of worker w (initial states: every worker has them).
+   * `holder` says who holds candidate e of worker w (initial states: every worker has them);
+   * without `hold` (states at the depth bound: nothing expands them) they are checked and dropped.
    */
-  const settle = async (cands: Candidates[], holder: (w: number, id: number) => number, level: number): Promise<ExploreResult<S, A> | null> => {
+  const settle = async (cands: Candidates[], holder: (w: number, id: number) => number, level: number, hold: boolean): Promise<ExploreResult<S, A> | null> => {
     const keep = Array.from({ length: n }, () => ({ entries: [] as number[], ids: [] as number[] }));
     const at = new Map<number, number>(); // new state -> transitions counted when it was found
     const step_bad = cands.map((c) => new Map(c.step_violations));
@@ -120,7 +122,7 @@ export async function explore_parallel<S, A>(
       }
       if (stop) break;
     }
-    const kept = await all<Kept>((w) => ({ op: "keep", entries: Int32Array.from(keep[w].entries), ids: Int32Array.from(keep[w].ids) }));
+    const kept = await all<Kept>((w) => ({ op: "keep", entries: Int32Array.from(keep[w].entries), ids: Int32Array.from(keep[w].ids), hold }));
     // The first new state (lowest number) that check() found broken comes before any check_step stop.
     let bad: { id: number; v: Violation } | null = null;
     for (let w = 0; w < n; w++) {
@@ -129,13 +131,14 @@ export async function explore_parallel<S, A>(
     }
     if (bad) return found(bad.v, path_to(links, bad.id), undefined, bad.id + 1, at.get(bad.id)!);
     if (stop) return stop.id !== null ? found(stop.v, path_to(links, stop.id), undefined, stop.states, stop.at) : found(stop.v, path_to(links, stop.parent), stop.k, stop.states, stop.at);
-    frontier = keep.map((k) => k.ids);
+    frontier = keep.map((k) => k.ids); // without hold, for the progress line's count only
+    if (hold) frontier_peak = Math.max(frontier_peak, frontier.reduce((a, f) => a + f.length, 0));
     return null;
   };
 
   const begun = await all<Candidates>(() => ({ op: "begin", target }));
   // Every worker listed the initial states: take one list, and spread the states round robin.
-  const v0 = await settle([begun[0], ...begun.slice(1).map(() => NONE)], (_w, id) => id % n, 0);
+  const v0 = await settle([begun[0], ...begun.slice(1).map(() => NONE)], (_w, id) => id % n, 0, max_depth > 0);
   if (v0) return v0;
   for (let level = 0; level < max_depth && frontier.some((f) => f.length); level++) {
     await rebalance(workers, links, frontier);
@@ -148,11 +151,11 @@ export async function explore_parallel<S, A>(
       on_progress({ states: table.size, transitions: transitions + sum("successors"), depth, queue: waiting - sum("parents") });
     });
     const cands = await Promise.all(frontier.map((_, w) => workers.call<Candidates>(w, { op: "expand" }, heard?.(w))));
-    const v = await settle(cands, (w) => w, level);
+    const v = await settle(cands, (w) => w, level, level + 1 < max_depth);
     if (v) return v;
     on_progress?.({ states: table.size, transitions, depth, queue: frontier.reduce((a, f) => a + f.length, 0) });
   }
-  return { result: "ok", states: table.size, transitions, depth, memory: explore_memory(table, links, false) };
+  return { result: "ok", states: table.size, transitions, depth, memory: explore_memory(table, links, false, frontier_peak) };
 }
 
 const NONE: Candidates = { parent: new Int32Array(0), action: new Int32Array(0), lo: new Uint32Array(0), hi: new Uint32Array(0), step_violations: [] };

@@ -69,7 +69,7 @@ export class FrontierPart {
     switch (req.op) {
       case "begin": return this.begin(req.target);
       case "expand": return this.expand(note);
-      case "keep": return this.keep(req.entries, req.ids);
+      case "keep": return this.keep(req.entries, req.ids, req.hold);
       case "move": return this.move(req.drop, req.adopt, req.paths);
       case "end": return this.end();
     }
@@ -103,15 +103,15 @@ export class FrontierPart {
     return batch.send();
   }
 
-  /** Hold the candidates the engine numbered, checking each in order until one is broken. */
-  private keep(entries: Int32Array, ids: Int32Array): Kept {
+  /** Check the candidates the engine numbered, in order until one is broken; `hold` them as the next frontier. */
+  private keep(entries: Int32Array, ids: Int32Array, hold: boolean): Kept {
     const kept: { id: number; s: unknown }[] = [];
     for (let i = 0; i < entries.length; i++) {
       const s = this.pending[entries[i]];
       if (s === undefined) throw new Error(`internal: asked to keep candidate ${entries[i]}, whose fingerprint this part sent before`);
       const v = this.model.check(s);
       if (v) return { violation: [i, v] };
-      kept.push({ id: ids[i], s });
+      if (hold) kept.push({ id: ids[i], s });
     }
     this.pending = [];
     this.frontier = kept;

@@ -95,6 +95,7 @@ export async function run_check(argv: string[]): Promise<number> {
       max_depth: depth,
       bounds,
       seconds: Number(seconds.toFixed(3)),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       targets: runs,
       coverage: { guarded_states: Object.fromEntries(guarded), vacuous, machines },
       ...(story ? { trace: { target: story.target, initial: story.initial, steps: story.steps } } : {}),
