@@ -6,8 +6,8 @@ import { iter_properties } from "../../properties/index.js";
 import { first_broken } from "../../properties/property.js";
 import type { KernelConfig, sg_table } from "../kernel/index.js";
 import {
-  clone_world, seal_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
-  iov_iter_extract_pages, iov_iter_extract_will_pin, iov_iter_revert, PAGE_SIZE, put_page_refs, unpin_user_page,
+  clone_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
+  iov_iter_extract_pages, iov_iter_extract_will_pin, iov_iter_revert, PAGE_SIZE, put_page_refs, seal_world, unpin_user_page,
 } from "../kernel/index.js";
 import type { Model } from "./explore.js";
 import type { IterState } from "./iter_state.js";
