@@ -81,4 +81,23 @@ describe("world", () => {
     expect(e.inherited("mms")).toBe(true);
     expect(d.mem.refcount[p]).toBe(5);
   });
+
+  it("sealing interns the pages its world wrote: one buffer per content, and a later write copies it", () => {
+    const w = boot();
+    const [a, b, c] = [alloc_pages(w.mem, 0), alloc_pages(w.mem, 0), alloc_pages(w.mem, 0)];
+    w.mem.data.write(a).fill(0x5a);
+    w.mem.data.write(b).fill(0x5a);
+    w.mem.data.write(c).fill(0x11);
+    expect(w.mem.data.read(a)).not.toBe(w.mem.data.read(b));
+    seal_world(w);
+    expect(w.mem.data.read(a)).toBe(w.mem.data.read(b));
+    expect(w.mem.data.read(c)).not.toBe(w.mem.data.read(a));
+    expect(w.mem.data.read(c).every((x) => x === 0x11)).toBe(true);
+
+    const d = clone_world(w);
+    d.mem.data.write(a).fill(0x77);
+    expect(d.mem.data.read(a).every((x) => x === 0x77)).toBe(true);
+    for (const x of [w, d]) expect(x.mem.data.read(b).every((y) => y === 0x5a)).toBe(true);
+    expect(w.mem.data.read(a).every((y) => y === 0x5a)).toBe(true);
+  });
 });

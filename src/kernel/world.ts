@@ -128,6 +128,7 @@ export class World {
 
   /** See seal_world. */
   seal(): this {
+    if (this.copied & MEM) this._mem.data.intern();
     this.is_sealed = true;
     this.raw = ALL;
     return this;
@@ -146,9 +147,9 @@ export const clone_world = (w: World): World => w.clone();
 
 /**
  * Declare w finished: the engines' states are never written after their step, so a sealed
- * world reads its parts without copying them, however many clones share them. Writing a sealed
- * world is a bug (it would write its clones' parts too); test/world.test.ts checks every model's
- * steps keep to that.
+ * world reads its parts without copying them, however many clones share them, and the pages
+ * its step wrote are interned (one buffer per content). Writing a sealed world is a bug (it
+ * would write its clones' parts too); test/sealed_states.test.ts checks every model keeps to that.
  */
 export const seal_world = (w: World): World => w.seal();
 
