@@ -1,7 +1,7 @@
 // The world value: clones share page bytes until written, and the allocator is deterministic.
 import { describe, expect, it } from "vitest";
 import {
-  alloc_pages, boot, clone_world, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
+  alloc_pages, boot, clone_world, compact_world, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
   put_page, READ, vmalloc,
 } from "../src/kernel/index.js";
 
@@ -82,14 +82,14 @@ describe("world", () => {
     expect(d.mem.refcount[p]).toBe(5);
   });
 
-  it("sealing interns the pages its world wrote: one buffer per content, and a later write copies it", () => {
+  it("compacting interns the pages a world wrote: one buffer per content, and a later write copies it", () => {
     const w = boot();
     const [a, b, c] = [alloc_pages(w.mem, 0), alloc_pages(w.mem, 0), alloc_pages(w.mem, 0)];
     w.mem.data.write(a).fill(0x5a);
     w.mem.data.write(b).fill(0x5a);
     w.mem.data.write(c).fill(0x11);
     expect(w.mem.data.read(a)).not.toBe(w.mem.data.read(b));
-    seal_world(w);
+    compact_world(seal_world(w));
     expect(w.mem.data.read(a)).toBe(w.mem.data.read(b));
     expect(w.mem.data.read(c)).not.toBe(w.mem.data.read(a));
     expect(w.mem.data.read(c).every((x) => x === 0x11)).toBe(true);

@@ -10,7 +10,7 @@ import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/wor
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
-  blk_dev_complete, blk_dev_transfer, boot, clone_world, exit_mmap, fork_mm, init_async_kiocb,
+  blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_ubuf, kmalloc, madvise_pageout,
   mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, seal_world, user_access,
   WRITE,
@@ -235,7 +235,7 @@ export function catalog_model(
   view: (s: CatalogState) => WorldView = catalog_view,
 ): Model<CatalogState, CatalogAction> {
   const init = catalog_initial(config, b);
-  seal_world(init.w);
+  compact_world(seal_world(init.w)); // kept for the whole run
   return {
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),
@@ -254,6 +254,7 @@ export function catalog_model(
       encode_world(s.w, out);
     },
     check_step: (s, _a, t) => monitor_step(s.w, t.w, coverage),
+    retain: (s) => compact_world(s.w),
     check: (s) => first_broken(properties, view(s)),
   };
 }

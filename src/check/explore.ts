@@ -31,6 +31,8 @@ export interface Model<S, A> {
   check(s: S): Violation | null;
   /** A rule about the step itself (e.g. a model monitor): checked before check(t). */
   check_step?(s: S, a: A, t: S): Violation | null;
+  /** s joins the frontier and stays until expanded: a chance to share its memory with other states. */
+  retain?(s: S): void;
 }
 
 export interface Violation {
@@ -193,6 +195,7 @@ class Search<S, A> {
   }
 
   private enqueue(s: S): void {
+    this.model.retain?.(s);
     this.queue.push(s);
     this.queued++;
   }

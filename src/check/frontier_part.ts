@@ -111,7 +111,9 @@ export class FrontierPart {
       if (s === undefined) throw new Error(`internal: asked to keep candidate ${entries[i]}, whose fingerprint this part sent before`);
       const v = this.model.check(s);
       if (v) return { violation: [i, v] };
-      if (hold) kept.push({ id: ids[i], s });
+      if (!hold) continue;
+      this.model.retain?.(s);
+      kept.push({ id: ids[i], s });
     }
     this.pending = [];
     this.frontier = kept;

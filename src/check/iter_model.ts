@@ -6,7 +6,7 @@ import { iter_properties } from "../../properties/index.js";
 import { first_broken } from "../../properties/property.js";
 import type { KernelConfig, sg_table } from "../kernel/index.js";
 import {
-  clone_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
+  clone_world, compact_world, copy_from_iter, copy_to_iter, DIV_ROUND_UP, extract_iter_to_sg, get_page_refs, iov_iter_advance,
   iov_iter_extract_pages, iov_iter_extract_will_pin, iov_iter_revert, PAGE_SIZE, put_page_refs, seal_world, unpin_user_page,
 } from "../kernel/index.js";
 import type { Model } from "./explore.js";
@@ -44,7 +44,7 @@ export function describe_action(a: IterAction): string {
 
 export function iter_model(config: KernelConfig, bounds: IterBounds = default_iter_bounds): Model<IterState, IterAction> {
   const initial = iter_scenarios(config);
-  for (const s of initial) seal_world(s.w);
+  for (const s of initial) compact_world(seal_world(s.w)); // kept for the whole run
   return {
     initial: () => initial,
     actions(s) {
@@ -136,5 +136,6 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
       encode_world(s.w, out);
     },
     check: (s) => first_broken(iter_properties, s),
+    retain: (s) => compact_world(s.w),
   };
 }

@@ -2,7 +2,7 @@
 // asynchronous agents (the device finishing a bio, a workqueue item) stepping whenever they
 // can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
 import type { KernelConfig, World } from "../kernel/index.js";
-import { blk_dev_complete, blk_dev_transfer, boot, clone_world, run_work, seal_world } from "../kernel/index.js";
+import { blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, run_work, seal_world } from "../kernel/index.js";
 import { first_broken } from "../../properties/property.js";
 import type { WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model } from "./explore.js";
@@ -117,7 +117,7 @@ export function scenario_model(
   sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[], view: (s: ScenarioState) => WorldView,
 ): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(sc, config);
-  seal_world(init.w);
+  compact_world(seal_world(init.w)); // kept for the whole run
   return {
     initial: () => [init],
     actions: (s) => enabled_actions(s, sc),
@@ -125,5 +125,6 @@ export function scenario_model(
     key: scenario_key,
     encode: scenario_encode,
     check: (s) => first_broken(properties, view(s)),
+    retain: (s) => compact_world(s.w),
   };
 }

@@ -128,7 +128,6 @@ export class World {
 
   /** See seal_world. */
   seal(): this {
-    if (this.copied & MEM) this._mem.data.intern();
     this.is_sealed = true;
     this.raw = ALL;
     return this;
@@ -147,11 +146,21 @@ export const clone_world = (w: World): World => w.clone();
 
 /**
  * Declare w finished: the engines' states are never written after their step, so a sealed
- * world reads its parts without copying them, however many clones share them, and the pages
- * its step wrote are interned (one buffer per content). Writing a sealed world is a bug (it
- * would write its clones' parts too); test/sealed_states.test.ts checks every model keeps to that.
+ * world reads its parts without copying them, however many clones share them. Writing a sealed
+ * world is a bug (it would write its clones' parts too); test/sealed_states.test.ts checks every
+ * model keeps to that.
  */
 export const seal_world = (w: World): World => w.seal();
+
+/**
+ * For a world kept a while (a state in the explorer's frontier): the pages its own step wrote
+ * give up their buffers for the interned ones with the same bytes (page_data.ts), so the
+ * frontier holds one buffer per page content. Nothing a reader can tell.
+ */
+export function compact_world(w: World): World {
+  if (!w.inherited("mem")) w.mem.data.intern(); // else the world it came from was compacted, or is not kept
+  return w;
+}
 
 /** current->mm; a kernel thread has none. */
 export function current_mm(w: World): Mm | undefined {

@@ -3,9 +3,9 @@ import { PAGE_SIZE } from "../include/page.js";
 const ZERO = new Uint8Array(PAGE_SIZE);
 
 /**
- * Every page content the worlds hold, once: interned by PageData.intern. The simulation writes
- * the same few patterns again and again (a checker's frontier of 26,000 states held 16,000 page
- * buffers with 28 distinct contents), so interning keeps one buffer per content. Key: hash32.
+ * Page contents, once each: interned by PageData.intern. The simulation writes the same few
+ * patterns again and again (a checker's frontier of 26,000 states held 16,000 page buffers with
+ * 28 distinct contents), so interning keeps one buffer per content. Key: hash32.
  */
 const contents = new Map<number, Uint8Array[]>();
 
@@ -78,8 +78,7 @@ export class PageData {
 
   /**
    * Give up the buffers this instance wrote for the interned ones with the same bytes: nothing
-   * a reader can tell, and the next write copies as for any shared page. For a world that will
-   * not be written again (a sealed one) and keeps its pages in memory.
+   * a reader can tell, and the next write copies as for any shared page.
    */
   intern(): void {
     for (let pfn = 0; pfn < this.owned.length; pfn++) {
