@@ -77,7 +77,8 @@ export class MemMap {
   grow(frames: number): void {
     const n = this.nr_frames;
     if (frames <= n) return;
-    const size = Math.max(frames, n * 2, 64);
+    // Small to start with and doubled as needed: every state holds a copy of the table.
+    const size = Math.max(frames, n * 2, 16);
     const old = { ...this };
     this.view(new ArrayBuffer(size * FRAME_BYTES), size);
     this.head.fill(-1);
@@ -95,7 +96,7 @@ export class MemMap {
 
   static boot(): MemMap {
     const m = new MemMap(new ArrayBuffer(0), 0, PageData.empty());
-    m.grow(64);
+    m.grow(16);
     m.head[ZERO_PFN] = ZERO_PFN;
     m.flags[ZERO_PFN] = PG_reserved;
     m.refcount[ZERO_PFN] = 1;
