@@ -3,8 +3,8 @@
 //
 // Clones are copy-on-access: a clone shares each part (the page frames, the address spaces,
 // the block layer, ...) with the world it came from, and copies a part the first time its own
-// code reaches for it. A step of the checker touches two or three of the nine parts, so most
-// are never copied. Once a step's result is sealed nothing writes it again, so its parts are
+// code reaches for it. A step of the checker touches a few of the nine parts, so the others are
+// never copied. Once a step's result is sealed nothing writes it again, so its parts are
 // handed out as they are and, being immutable from then on, may be cached by identity
 // (world_key.ts caches their encodings).
 import type { BlockState } from "./block/blk_state.js";
@@ -66,46 +66,54 @@ export class World {
 
   /** The page frames: struct page counters, flags and bytes. */
   get mem(): MemMap {
-    if (!(this.raw & MEM)) (this._mem = this._mem.clone()), (this.raw |= MEM), (this.copied |= MEM);
+    if (this.take(MEM)) this._mem = this._mem.clone();
     return this._mem;
   }
   /** Kernel virtual memory: vmalloc/vmap areas and slab caches. */
   get kvm(): KernelVm {
-    if (!(this.raw & KVM)) (this._kvm = clone_kernel_vm(this._kvm)), (this.raw |= KVM), (this.copied |= KVM);
+    if (this.take(KVM)) this._kvm = clone_kernel_vm(this._kvm);
     return this._kvm;
   }
   /** Process address spaces, indexed by Mm.id. */
   get mms(): Mm[] {
-    if (!(this.raw & MMS)) (this._mms = this._mms.map(clone_mm)), (this.raw |= MMS), (this.copied |= MMS);
+    if (this.take(MMS)) this._mms = this._mms.map(clone_mm);
     return this._mms;
   }
   /** Files, indexed by inode number. */
   get inodes(): Inode[] {
-    if (!(this.raw & INODES)) (this._inodes = this._inodes.map(clone_inode)), (this.raw |= INODES), (this.copied |= INODES);
+    if (this.take(INODES)) this._inodes = this._inodes.map(clone_inode);
     return this._inodes;
   }
   /** Pipes, by index. */
   get pipes(): pipe_inode_info[] {
-    if (!(this.raw & PIPES)) (this._pipes = this._pipes.map(clone_pipe)), (this.raw |= PIPES), (this.copied |= PIPES);
+    if (this.take(PIPES)) this._pipes = this._pipes.map(clone_pipe);
     return this._pipes;
   }
   get vmstat(): VmStat {
-    if (!(this.raw & VMSTAT)) (this._vmstat = { ...this._vmstat }), (this.raw |= VMSTAT), (this.copied |= VMSTAT);
+    if (this.take(VMSTAT)) this._vmstat = { ...this._vmstat };
     return this._vmstat;
   }
   /** The swap device and the swap cache. */
   get swap(): SwapState {
-    if (!(this.raw & SWAP)) (this._swap = clone_swap_state(this._swap)), (this.raw |= SWAP), (this.copied |= SWAP);
+    if (this.take(SWAP)) this._swap = clone_swap_state(this._swap);
     return this._swap;
   }
   /** The block layer: bios, the simulated device's queue, deferred work, DIO requests, aio completions. */
   get block(): BlockState {
-    if (!(this.raw & BLOCK)) (this._block = clone_block_state(this._block)), (this.raw |= BLOCK), (this.copied |= BLOCK);
+    if (this.take(BLOCK)) this._block = clone_block_state(this._block);
     return this._block;
   }
   get events(): KernelEvent[] {
-    if (!(this.raw & EVENTS)) (this._events = this._events.slice()), (this.raw |= EVENTS), (this.copied |= EVENTS);
+    if (this.take(EVENTS)) this._events = this._events.slice();
     return this._events;
+  }
+
+  /** Whether the part (bit) must be copied before it is handed out: then it is this world's own. */
+  private take(bit: number): boolean {
+    if (this.raw & bit) return false;
+    this.raw |= bit;
+    this.copied |= bit;
+    return true;
   }
 
   /**
