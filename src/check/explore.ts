@@ -6,10 +6,12 @@
 // (Model.encode, or its key() string as a fallback), the visited set keeps a 64-bit fingerprint
 // of each (state_table.ts; or the whole encoding with `exact`), and a visited state costs a
 // parent number and the index of its action among actions(parent) in typed arrays. Only the
-// frontier holds states, and not those at the depth bound: nothing expands them, so they are
-// checked and dropped (in a bounded search the last level is the largest). Depth is known per BFS level: states are numbered in the order they
-// are found, so each level is a range of numbers. A trace is rebuilt by re-running the actions
-// from the initial state, which needs initial(), actions() and step() to be deterministic.
+// frontier holds states (each offered to Model.retain to share its memory), and not those at
+// the depth bound: nothing expands them, so they are checked and dropped (in a bounded search
+// the last level is the largest). Depth is known per BFS level: states are numbered in the
+// order they are found, so each level is a range of numbers. A trace is rebuilt by re-running
+// the actions from the initial state, which needs initial(), actions() and step() to be
+// deterministic.
 import type { StateTable } from "./state_table.js";
 import { ExactTable, FingerprintTable, widen } from "./state_table.js";
 import { Words } from "./words.js";
