@@ -12,14 +12,14 @@ import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
   blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mm_alloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, seal_world, user_access,
+  mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, seal_world, user_access,
   WRITE,
 } from "../kernel/index.js";
 import { block_idle } from "./scenario.js";
 import type { SpliceWatch } from "./splice_watch.js";
 import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import type { Model } from "./explore.js";
-import { disk_file } from "./fixtures.js";
+import { disk_file, run_new_process } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
 import { fixed_buffer_outcome, peek_disk, read_outcome } from "./peek.js";
@@ -38,6 +38,10 @@ export interface CatalogBounds {
 }
 
 export const default_catalog_bounds: CatalogBounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
+
+/** The catalog bounds in words, as the commands and the report state them. */
+export const bounds_text = (b: CatalogBounds): string =>
+  `${b.processes} processes, ${b.pages} page(s), ${b.in_flight} I/O in flight, ${b.fixed} fixed buffer(s)`;
 
 const HALF = PAGE_SIZE / 2;
 
@@ -110,14 +114,14 @@ export function describe_catalog_action(a: CatalogAction): string {
 
 export function catalog_initial(config: KernelConfig, b: CatalogBounds): CatalogState {
   const w = boot(config);
-  const p = mm_alloc(w);
-  w.current = p;
-  const buf = mmap_anon(w, w.mms[p], b.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
-  user_access(w, w.mms[p], buf, new Uint8Array(b.pages * PAGE_SIZE).fill(0xaa), true);
+  const mm = run_new_process(w);
+  const buf = mmap_anon(w, mm, b.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
+  user_access(w, mm, buf, new Uint8Array(b.pages * PAGE_SIZE).fill(0xaa), true);
   const ino = disk_file(w, b.pages);
   w.pipes.push(pipe_create());
   const sink = kmalloc(w, PAGE_SIZE);
-  return { w, procs: [p], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink, splices: [] };
+  // Sealed and compacted: the initial state is kept for the whole run.
+  return { w: compact_world(seal_world(w)), procs: [mm.id], buf, ino, ios: [], fixed: [], pipe: w.pipes.length - 1, sink, splices: [] };
 }
 
 /** The user address of half `half` of page `page` of the processes' buffer. */
@@ -125,7 +129,7 @@ const addr = (s: CatalogState, page: number, half: number): number => s.buf + pa
 
 const pending = (s: CatalogState): Io[] => s.ios.filter((io) => !io.outcome);
 
-export function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogAction[] {
+function catalog_actions(s: CatalogState, b: CatalogBounds): CatalogAction[] {
   const out: CatalogAction[] = [];
   const busy = pending(s);
   for (const proc of s.procs) {
@@ -235,7 +239,6 @@ export function catalog_model(
   view: (s: CatalogState) => WorldView = catalog_view,
 ): Model<CatalogState, CatalogAction> {
   const init = catalog_initial(config, b);
-  compact_world(seal_world(init.w)); // kept for the whole run
   return {
     initial: () => [init],
     actions: (s) => catalog_actions(s, b),

@@ -3,7 +3,6 @@
 // model's abstraction of that object. The path replayer runs machine paths through it.
 import type { AnyStateMachine } from "xstate";
 import type { World } from "../kernel/index.js";
-import { mm_alloc } from "../kernel/index.js";
 
 /** What an abstraction reports for one object: a machine state value and context. */
 export interface Observed {
@@ -21,10 +20,4 @@ export interface Driver<H> {
   step(w: World, h: H, event: string): void;
   /** The model's abstraction of the object, read from the world. */
   observe(w: World, h: H): Observed;
-}
-
-/** A new process in the world, made the current task (as a driver's setup or CREATE starts); its mm. */
-export function run_new_process(w: World): World["mms"][number] {
-  w.current = mm_alloc(w);
-  return w.mms[w.current];
 }

@@ -1,7 +1,14 @@
-// Set-up shared by the catalog and the scenarios: a file on the ext4-like file system whose disk
-// already holds known bytes, so that what a device reads can be recognised in memory.
-import type { World } from "../kernel/index.js";
-import { PAGE_SIZE, tmpfile } from "../kernel/index.js";
+// Set-up shared by the targets and the drivers: a new running process, and a file on the
+// ext4-like file system whose disk already holds known bytes, so that what a device reads can be
+// recognised in memory.
+import type { Mm, World } from "../kernel/index.js";
+import { mm_alloc, PAGE_SIZE, tmpfile } from "../kernel/index.js";
+
+/** A new process in the world, made the current task; its mm. */
+export function run_new_process(w: World): Mm {
+  w.current = mm_alloc(w);
+  return w.mms[w.current];
+}
 
 /** The byte at offset i of page k of a disk_file(w, pages, "pattern"): never 0xaa or 0xcc runs. */
 export const disk_pattern = (k: number, i: number): number => (0x31 + k + i) & 0xff;

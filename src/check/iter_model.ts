@@ -44,7 +44,6 @@ export function describe_action(a: IterAction): string {
 
 export function iter_model(config: KernelConfig, bounds: IterBounds = default_iter_bounds): Model<IterState, IterAction> {
   const initial = iter_scenarios(config);
-  for (const s of initial) compact_world(seal_world(s.w)); // kept for the whole run
   return {
     initial: () => initial,
     actions(s) {

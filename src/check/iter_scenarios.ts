@@ -5,10 +5,11 @@
 // with a hole, where extraction fails part-way.
 import type { iov_iter, KernelConfig, World } from "../kernel/index.js";
 import {
-  alloc_pages, boot, folioq_from, ITER_DEST, ITER_SOURCE, ITER_TYPE_NAMES, iov_iter_bvec,
-  iov_iter_folio_queue, iov_iter_init, iov_iter_kvec, iov_iter_ubuf, iov_iter_xarray, kmalloc, kwrite, mm_alloc,
-  mmap_anon, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE, user_access, vmalloc, xa_init, xa_store,
+  alloc_pages, boot, compact_world, folioq_from, ITER_DEST, ITER_SOURCE, ITER_TYPE_NAMES, iov_iter_bvec,
+  iov_iter_folio_queue, iov_iter_init, iov_iter_kvec, iov_iter_ubuf, iov_iter_xarray, kmalloc, kwrite,
+  mmap_anon, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE, seal_world, user_access, vmalloc, xa_init, xa_store,
 } from "../kernel/index.js";
+import { run_new_process } from "./fixtures.js";
 import type { IterState } from "./iter_state.js";
 
 function pattern(n: number, seed: number): Uint8Array {
@@ -33,9 +34,9 @@ interface Memory {
 
 function setup(config: KernelConfig): Memory {
   const w = boot(config);
-  w.current = mm_alloc(w);
-  const ubuf = mmap_anon(w, w.mms[w.current], 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
-  user_access(w, w.mms[w.current], ubuf, pattern(4 * PAGE_SIZE, 1), true); // populate: no zero-page pins
+  const mm = run_new_process(w);
+  const ubuf = mmap_anon(w, mm, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+  user_access(w, mm, ubuf, pattern(4 * PAGE_SIZE, 1), true); // populate: no zero-page pins
   const kbuf = vmalloc(w, 4 * PAGE_SIZE);
   kwrite(w, kbuf, pattern(4 * PAGE_SIZE, 2));
   const scratch = vmalloc(w, 4 * PAGE_SIZE);
@@ -106,7 +107,8 @@ function initial_state(config: KernelConfig, build: Builder, dir: number, scenar
   const folios = new Set<number>();
   for (let pfn = 1; pfn < m.w.mem.nr_frames; pfn++) if (m.w.mem.head[pfn] === pfn) folios.add(pfn);
   const baseline = new Map([...folios].map((f) => [f, { refcount: m.w.mem.refcount[f], pincount: m.w.mem.pincount[f] }]));
-  return { scenario, w: m.w, iter, total, held: [], scratch: m.scratch, baseline };
+  // Sealed and compacted: an initial state is kept for the whole run.
+  return { scenario, w: compact_world(seal_world(m.w)), iter, total, held: [], scratch: m.scratch, baseline };
 }
 
 export const HOLE_SCENARIO = "ITER_UBUF/ITER_SOURCE (page 1 unmapped)";

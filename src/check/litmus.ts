@@ -15,7 +15,7 @@ import {
   do_anonymous_folio, ERAS, era_ids, errname, exit_mmap, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE,
   folio_end_writeback, folio_start_writeback, folio_test, folio_test_locked, fork_mm, init_async_kiocb,
   invalidate_inode_pages2_range, io_buffer_unmap, io_read_fixed, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, kread,
-  madvise_dontfork, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mm_alloc, mmap_anon, mmap_file, mprotect, munmap,
+  madvise_dontfork, madvise_pageout, MAP_PRIVATE, MAP_SHARED, mmap_anon, mmap_file, mprotect, munmap,
   PAGE_SIZE, PG_dirty, PG_writeback, pin_user_pages, pipe_create, PROT_READ, PROT_WRITE, READ, shrink_folio,
   unpin_user_page, user_access, WRITE,
 } from "../kernel/index.js";
@@ -23,12 +23,12 @@ import type { Model } from "./explore.js";
 import type { SpliceWatch } from "./splice_watch.js";
 import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import { explore } from "./explore.js";
-import { disk_pattern } from "./fixtures.js";
+import { disk_pattern, run_new_process } from "./fixtures.js";
 import { fixed_buffer_outcome, peek_disk, read_detail, read_mismatch } from "./peek.js";
 import type { CachePage } from "./peek.js";
 import { cache_detail, cache_vs_disk, pin_outcome } from "./peek.js";
 import type { Scenario, ScenarioAction, ScenarioState, ThreadStep, Vars } from "./scenario.js";
-import { apply_action, describe_action, enabled_actions, initial_state, quiescent, scenario_encode, scenario_key } from "./scenario.js";
+import { apply_action, describe_action, enabled_actions, initial_state, quiescent, scenario_key, scenario_model } from "./scenario.js";
 
 const HALF = PAGE_SIZE / 2;
 
@@ -61,7 +61,7 @@ const PIN_RESULTS = ["granted", "refused"] as const;
 
 /** The protections an `mprotect` step may give a buffer's page. */
 const PROTS = ["PROT_READ", "PROT_READ|PROT_WRITE"] as const;
-export type Prot = (typeof PROTS)[number];
+type Prot = (typeof PROTS)[number];
 
 export interface Step {
   op: Op;
@@ -663,8 +663,7 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       const v: Vars = {};
       for (const it of lit.setup) {
         if ("process" in it) {
-          const p = mm_alloc(w);
-          w.current = p;
+          const p = run_new_process(w).id;
           const buf = mmap_anon(w, w.mms[p], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
           // mTHP: each naturally aligned run faulted in as one large folio (THP "always" for that size).
           if (it.thp) for (let k = 0; k < it.pages; k += 1 << it.thp) do_anonymous_folio(w, w.mms[p], buf + k * PAGE_SIZE, it.thp);
@@ -798,13 +797,8 @@ export const outcome_text = (o: Outcome): string =>
 
 /** The scenario model whose check is the outcome (for explore's shortest witness). */
 export function litmus_model(c: Compiled, config: KernelConfig): Model<ScenarioState, ScenarioAction> {
-  const init = initial_state(c.scenario, config);
   return {
-    initial: () => [init],
-    actions: (s) => enabled_actions(s, c.scenario),
-    step: (s, a) => apply_action(s, c.scenario, a),
-    key: scenario_key,
-    encode: scenario_encode,
+    ...scenario_model(c.scenario, config, [], (s) => litmus_view(c, s)),
     check(s) {
       const why = outcome_in(c, s);
       return why ? { property: outcome_text(c.lit.outcome), message: why } : null;

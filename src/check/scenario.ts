@@ -60,10 +60,11 @@ export const block_idle = (w: World): boolean => !w.block.in_flight.length && !w
 export const quiescent = (s: ScenarioState, sc: Scenario): boolean =>
   s.pc.every((pc, t) => pc >= sc.threads[t].steps.length) && block_idle(s.w);
 
+/** The scenario's starting state; its world is sealed and compacted, as kept for a whole run. */
 export function initial_state(sc: Scenario, config: KernelConfig): ScenarioState {
   const w = boot(config);
   const vars = sc.setup(w);
-  return { w, vars, pc: sc.threads.map(() => 0) };
+  return { w: compact_world(seal_world(w)), vars, pc: sc.threads.map(() => 0) };
 }
 
 export function enabled_actions(s: ScenarioState, sc: Scenario): ScenarioAction[] {
@@ -94,8 +95,10 @@ export function apply_action(s: ScenarioState, sc: Scenario, a: ScenarioAction):
     case "device_complete": blk_dev_complete(w, a.bio); break;
     case "work": run_work(w); break;
   }
+  // What follows only looks, so the world is finished here: looking copies nothing.
+  seal_world(w);
   sc.observe?.(w, vars);
-  return { w: seal_world(w), vars, pc };
+  return { w, vars, pc };
 }
 
 /**
@@ -117,7 +120,6 @@ export function scenario_model(
   sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[], view: (s: ScenarioState) => WorldView,
 ): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(sc, config);
-  compact_world(seal_world(init.w)); // kept for the whole run
   return {
     initial: () => [init],
     actions: (s) => enabled_actions(s, sc),

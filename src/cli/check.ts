@@ -1,7 +1,7 @@
 // `pincheck check`: exhaustive breadth-first exploration of every target (the scenario files,
 // the iterator layer, the catalog) under the current kernel or a bug switch.
 import { writeFileSync } from "node:fs";
-import { default_catalog_bounds } from "../check/catalog.js";
+import { bounds_text, default_catalog_bounds } from "../check/catalog.js";
 import { all_targets } from "../check/targets.js";
 import { setting_text, story_itf, story_text } from "../check/trace.js";
 import type { MachineCoverageCount } from "../check/exhaustive.js";
@@ -9,7 +9,7 @@ import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../check/exhaustive.
 import { parallel_check } from "../check/parallel.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
-import { bounds_flag_specs, bounds_flags, bounds_text, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
+import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]

@@ -3,6 +3,7 @@
 // the first failing run to a short trace that prints, serialises and replays like the explorer's.
 import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
+import { bounds_text } from "../check/catalog.js";
 import type { FuzzOptions, FuzzReport } from "../check/fuzz.js";
 import {
   DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, default_fuzz_bounds, fuzz_in_rounds, fuzz_target, fuzz_target_ids, fuzz_targets, replay_enabled,
@@ -16,7 +17,7 @@ import { counterexample_story, setting_text, story_itf, story_text } from "../ch
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { int_flag, parse_flags, UsageError } from "./args.js";
 import { machine_coverage_line } from "./check.js";
-import { bounds_flag_specs, bounds_flags, bounds_text, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
+import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
 
 const b = default_fuzz_bounds;

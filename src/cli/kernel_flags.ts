@@ -47,7 +47,3 @@ export const bounds_flags = (flags: Flags, defaults: CatalogBounds): CatalogBoun
   in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, defaults.in_flight),
   fixed: int_flag(flags.fixed, "fixed", 0, 2, defaults.fixed),
 });
-
-/** The catalog bounds in words, as the commands report them. */
-export const bounds_text = (b: CatalogBounds): string =>
-  `${b.processes} processes, ${b.pages} page(s), ${b.in_flight} I/O in flight, ${b.fixed} fixed buffer(s)`;

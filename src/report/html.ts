@@ -1,11 +1,10 @@
 // The report as one self-contained HTML page: machine diagrams (inline SVG) and tables rendered
 // here, the stepper's data as embedded JSON with a small inline script. No external resource,
 // no clock: the same data gives the same bytes.
-import { default_catalog_bounds } from "../check/catalog.js";
+import { bounds_text, default_catalog_bounds } from "../check/catalog.js";
 import { DOCS_DEPTH } from "../check/docs.js";
 import { cell } from "../check/litmus.js";
 import { DEFAULT_DEPTH } from "../check/exhaustive.js";
-import { bounds_text } from "../cli/kernel_flags.js";
 import type { Coverage, MachineView, ReportData, TraceView, VerdictCell, VerdictRowView } from "./data.js";
 import { n_observed } from "./data.js";
 import { esc, script_json } from "./escape.js";

@@ -11,7 +11,7 @@ import {
 import type { DioId } from "../../../models/completion.js";
 import { completion_machine, completion_state } from "../../../models/completion.js";
 import type { Driver } from "../driver.js";
-import { run_new_process } from "../driver.js";
+import { run_new_process } from "../fixtures.js";
 
 export interface DioHandle extends DioId {
   /** The file the request reads or writes, and the user buffer's address. */

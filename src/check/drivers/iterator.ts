@@ -10,7 +10,7 @@ import {
 import type { IterObject } from "../../../models/iterator.js";
 import { ITER_PAGES, iter_object, iterator_machine, iterator_state, unbuilt_iter } from "../../../models/iterator.js";
 import type { Driver } from "../driver.js";
-import { run_new_process } from "../driver.js";
+import { run_new_process } from "../fixtures.js";
 
 export interface IterHandle {
   it: IterObject;

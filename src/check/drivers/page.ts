@@ -8,7 +8,7 @@ import {
 import type { PageId } from "../../../models/page.js";
 import { page_id, page_machine, page_state } from "../../../models/page.js";
 import type { Driver } from "../driver.js";
-import { run_new_process } from "../driver.js";
+import { run_new_process } from "../fixtures.js";
 
 export interface PageHandle {
   id: PageId;

@@ -7,7 +7,7 @@ import {
 import type { ProcId } from "../../../models/process.js";
 import { process_machine, process_state } from "../../../models/process.js";
 import type { Driver } from "../driver.js";
-import { run_new_process } from "../driver.js";
+import { run_new_process } from "../fixtures.js";
 
 export interface ProcHandle extends ProcId {
   addr: number;
