@@ -4,7 +4,7 @@
 // series (hch), before the 2026 fix of bio_iov_iter_align_down()'s pin accounting.
 import { BUG, WARN_ON_ONCE } from "../include/bug.js";
 import { EFAULT, EIO } from "../include/errno.js";
-import { PAGE_SIZE, UINT_MAX } from "../include/page.js";
+import { DIV_ROUND_UP, PAGE_SIZE, UINT_MAX } from "../include/page.js";
 import type { bio_vec, bvec_iter } from "../lib/bvec.js";
 import { bvec_set_page } from "../lib/bvec.js";
 import { iov_iter_advance, iov_iter_revert } from "../lib/iov_iter/advance.js";
@@ -169,7 +169,7 @@ export function __bio_release_pages(w: World, bio: bio, mark_dirty: boolean): vo
   for (const fi of bio_for_each_folio_all(w, bio)) {
     if (mark_dirty) folio_mark_dirty(w, fi.folio); // under folio_lock()
     const nr_pages = w.config.bio_release_by_length
-      ? Math.ceil(fi.length / PAGE_SIZE)
+      ? DIV_ROUND_UP(fi.length, PAGE_SIZE)
       : Math.floor((fi.offset + fi.length - 1) / PAGE_SIZE) - Math.floor(fi.offset / PAGE_SIZE) + 1;
     unpin_user_folio(w, fi.folio, nr_pages);
   }

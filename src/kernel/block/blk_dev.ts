@@ -113,9 +113,10 @@ export function blk_dev_run_all(w: World): void {
 /**
  * One device step for a submitter asleep on its own bios (those with this bi_end_io and
  * bi_private): complete the oldest one already transferred, else transfer and complete the oldest
- * one in flight; other I/O is left alone. False if the owner has no bio at the device.
+ * one in flight; other I/O is left alone. A DIO (bi_private: its id) waiting with no bio at the
+ * device would sleep for ever: the simulation stops there.
  */
-export function blk_dev_run_owned(w: World, bi_end_io: string, bi_private: number): boolean {
+export function blk_dev_run_owned(w: World, bi_end_io: string, bi_private: number): void {
   const mine = (id: number): boolean => {
     const bio = w.block.bios[id];
     return bio?.bi_private === bi_private && bio.bi_end_io === bi_end_io;
@@ -124,6 +125,5 @@ export function blk_dev_run_owned(w: World, bi_end_io: string, bi_private: numbe
   const queued = moved === undefined ? w.block.in_flight.find(mine) : undefined;
   if (moved !== undefined) blk_dev_complete(w, moved);
   else if (queued !== undefined) blk_dev_run(w, queued);
-  else return false;
-  return true;
+  else throw new Error(`dio ${bi_private} waits with no bio of its own at the device`);
 }
