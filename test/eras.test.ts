@@ -7,11 +7,12 @@ import { world_properties } from "../properties/index.js";
 import { catalog_model, describe_catalog_action } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
 import { machine_graph } from "../src/check/machine_graph.js";
+import type { MachineCoverage } from "../src/check/monitor.js";
 import { new_coverage } from "../src/check/monitor.js";
 import { config_for, era_ids } from "../src/kernel/index.js";
 
 const bounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
-const run = (era: string) => explore(catalog_model(config_for(undefined, era)!, bounds, world_properties), 5);
+const run = (era: string, coverage?: MachineCoverage) => explore(catalog_model(config_for(undefined, era)!, bounds, world_properties, coverage), 5);
 
 describe("eras", () => {
   it("lists the eras oldest first and refuses unknown ones", () => {
@@ -38,7 +39,7 @@ describe("eras", () => {
 
   it("current: no violation, and the page machine's states are reached widely", () => {
     const cov = new_coverage();
-    const r = explore(catalog_model(config_for()!, bounds, world_properties, cov), 5);
+    const r = run("current", cov);
     expect(r.result).toBe("ok");
     expect(r.states).toBeGreaterThan(10000);
     // Every state of the page machine is visited (by value), and most of its (value, counts) states.

@@ -13,6 +13,7 @@ import type { Target } from "../src/check/targets.js";
 import { all_targets } from "../src/check/targets.js";
 import { replay_story } from "../src/check/trace.js";
 import { json_words, Words } from "../src/check/words.js";
+import { micro_with_bug } from "./helpers/micro.js";
 import { BUGS, bug_ids, config_for } from "../src/kernel/index.js";
 
 /** What both engines must agree on. */
@@ -26,11 +27,6 @@ const same_as_reference = <S, A>(model: Model<S, A>, depth: number) => {
   return ours;
 };
 
-/** The micro-model with a violation: page 0 fully referenced and pinned (3 gets and 2 pins, at least). */
-const micro_with_bug = (pages: number): Model<number, number> => {
-  const m = micro_model(pages);
-  return { ...m, check: (s) => ((s & 0xf) === 0b1011 ? { property: "full", message: "page 0 full" } : null) };
-};
 
 describe("fingerprint engine = reference engine, on the micro-model", () => {
   it.each([1, 2, 3])("%i page(s), to the fixpoint and bounded", (pages) => {

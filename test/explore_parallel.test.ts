@@ -14,22 +14,24 @@ import { explore_parallel } from "../src/check/explore_parallel.js";
 import { FrontierPart } from "../src/check/frontier_part.js";
 import type { Target } from "../src/check/targets.js";
 import { bug_ids, config_for } from "../src/kernel/index.js";
+import { micro_with_bug } from "./helpers/micro.js";
 
 const summary = <S, A>(r: ExploreResult<S, A>) =>
   ({ result: r.result, states: r.states, transitions: r.transitions, depth: r.depth, violation: r.violation, trace: r.trace && JSON.parse(JSON.stringify(r.trace)) });
 
-/** n parts in this thread, each with its own targets (as each worker thread builds its own); counts the requests by op. */
+/** n parts in this thread, each with its own targets (as each worker thread builds its own); counts the requests by op, and the notes sent. */
 function in_thread(n: number, targets: () => Target[]) {
   const parts = Array.from({ length: n }, () => new FrontierPart(targets()));
   const ops = new Map<string, number>();
+  let notes = 0;
   const workers: Workers = {
     size: n,
     async call<R>(w: number, req: Request, note?: (n: ExpandNote) => void): Promise<R> {
       ops.set(req.op, (ops.get(req.op) ?? 0) + 1);
-      return structuredClone(parts[w].answer(structuredClone(req), note && ((n) => note(structuredClone(n))))) as R;
+      return structuredClone(parts[w].answer(structuredClone(req), note && ((x) => (notes++, note(structuredClone(x)))))) as R;
     },
   };
-  return { workers, ops };
+  return { workers, ops, notes: () => notes };
 }
 
 const micro_target = (model: Model<unknown, unknown>): Target => ({
@@ -40,7 +42,7 @@ const micro_target = (model: Model<unknown, unknown>): Target => ({
 describe("explore_parallel = explore", () => {
   it.each([2, 3])("the 3-page micro-model to its fixpoint, and with a violation, on %i parts", async (n) => {
     const plain = micro_model(3) as Model<unknown, unknown>;
-    const bad: Model<unknown, unknown> = { ...plain, check: (s) => (((s as number) & 0xf) === 0b1011 ? { property: "full", message: "page 0 full" } : null) };
+    const bad = micro_with_bug(3) as Model<unknown, unknown>;
     for (const model of [plain, bad]) {
       const { workers, ops } = in_thread(n, () => [micro_target(model)]);
       const r = await explore_parallel(workers, 0, model, Infinity);
@@ -79,11 +81,13 @@ describe("explore_parallel = explore", () => {
 
   it("progress comes during a level too (states, transitions so far, depth, states left to expand), and ends at the result", async () => {
     const targets = () => check_targets(config_for()!, default_catalog_bounds, "catalog");
-    const { workers } = in_thread(2, targets);
+    const { workers, notes } = in_thread(2, targets);
     const seen: Progress[] = [];
-    const r = await explore_parallel(workers, 0, targets()[0].model, 4, (p) => seen.push(p));
-    const mid_level = seen.filter((p) => p.queue > 0);
-    expect(mid_level.length).toBeGreaterThan(2); // the last level alone expands thousands of states, 500 at a time
+    const r = await explore_parallel(workers, 0, targets()[0].model, 5, (p) => seen.push(p));
+    // One report at the end of each of the 5 levels expanded, and one per note a part sent while
+    // expanding (every 500 parents: level 4 holds thousands of states).
+    expect(notes()).toBeGreaterThan(0);
+    expect(seen.length).toBe(5 + notes());
     for (let k = 1; k < seen.length; k++) expect(seen[k].transitions).toBeGreaterThanOrEqual(seen[k - 1].transitions);
     // The last report: the result, with the deepest level found and left unexpanded (the depth bound) as the queue.
     expect(seen.at(-1)).toMatchObject({ states: r.states, transitions: r.transitions, depth: r.depth });

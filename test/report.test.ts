@@ -132,13 +132,13 @@ describe("pincheck report", () => {
     expect(data.traces.filter((t) => t.story)).toHaveLength(data.traces.length);
     let with_pages = 0;
     for (const t of data.traces) {
-      if (!t.story) continue;
+      const story = t.story!;
       if (t.pages.length) with_pages++;
-      const touched = new Set(t.story.steps.flatMap((s) => Object.keys(s.pages).map(Number)));
+      const touched = new Set(story.steps.flatMap((s) => Object.keys(s.pages).map(Number)));
       expect(t.pages.map((p) => p.pfn)).toEqual([...touched].sort((a, b) => a - b));
       for (const p of t.pages) {
-        expect(p.states).toHaveLength(t.story.steps.length + 1);
-        for (const s of t.story.steps) {
+        expect(p.states).toHaveLength(story.steps.length + 1);
+        for (const s of story.steps) {
           const c = s.pages[p.pfn];
           if (c) {
             same(p.states[s.step - 1], c[0]);

@@ -64,11 +64,12 @@ describe("world", () => {
     const w = boot();
     const p = alloc_pages(w.mem, 0);
     const c = clone_world(w);
-    expect(c.mem).not.toBe(w.mem); // both sides copy: the part they shared stays as it was
+    // The original writes first, before the clone has looked: it must write a copy of its own.
     w.mem.refcount[p] = 5;
     expect(c.mem.refcount[p]).toBe(1);
     c.mem.refcount[p] = 7;
     expect(w.mem.refcount[p]).toBe(5);
+    expect(c.mem).not.toBe(w.mem); // both sides copied: the part they shared stays as it was
 
     const before = w.mms;
     const d = seal_world(clone_world(seal_world(w)));
@@ -99,5 +100,16 @@ describe("world", () => {
     expect(d.mem.data.read(a).every((x) => x === 0x77)).toBe(true);
     for (const x of [w, d]) expect(x.mem.data.read(b).every((y) => y === 0x5a)).toBe(true);
     expect(w.mem.data.read(a).every((y) => y === 0x5a)).toBe(true);
+
+    // An open world compacted and written again: the page it wrote is shared now, so it copies.
+    const o = boot();
+    const [x, y] = [alloc_pages(o.mem, 0), alloc_pages(o.mem, 0)];
+    o.mem.data.write(x).fill(0x5a);
+    o.mem.data.write(y).fill(0x5a);
+    compact_world(o);
+    expect(o.mem.data.read(x)).toBe(o.mem.data.read(y));
+    o.mem.data.write(x).fill(0x33);
+    expect(o.mem.data.read(y).every((z) => z === 0x5a)).toBe(true);
+    expect(o.mem.data.read(x).every((z) => z === 0x33)).toBe(true);
   });
 });

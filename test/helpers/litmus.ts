@@ -46,6 +46,8 @@ export function litmus_refusal(o: unknown, dir: string, name = "bad.json"): stri
   expect(msg).not.toContain("\n");
   const p = join(dir, name);
   writeFileSync(p, JSON.stringify(o));
+  // The same refusal, naming the file by its path instead of its name.
   expect(() => run_scenario([p])).toThrow(UsageError);
+  expect(() => run_scenario([p])).toThrow(msg.slice(name.length));
   return msg;
 }
