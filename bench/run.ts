@@ -42,7 +42,7 @@ log("(e) the check on worker threads against the serial check");
 const parallel: ParallelBench = parallel_bench(log);
 
 log("(f) checks beyond the default bounds");
-const larger: LargerRow[] = larger_bounds(log);
+const larger: LargerRow[] = larger_bounds(log, parallel.serial);
 
 log("(a) pincheck vs xstate/graph on the page micro-model");
 const xstate: XstateRow[] = vs_xstate(quick ? 3 : 4, log);
