@@ -2,13 +2,13 @@
 // (mm/vmscan.c, mm/rmap.c, mm/swapfile.c, mm/memory.c do_swap_page).
 import { describe, expect, it } from "vitest";
 import {
-  boot, exit_mmap, FOLL_WRITE, follow_pte, fork_mm, madvise_pageout, mm_alloc, mmap_anon, munmap, pin_user_pages_fast,
-  PG_anon_exclusive, pipe_create, pipe_release, PG_swapcache, PROT_READ, PROT_WRITE, unpin_user_page, user_access,
-  vmsplice_to_pipe,
+  boot, config_for, exit_mmap, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, madvise_pageout, mm_alloc, mmap_anon, mprotect,
+  munmap, pin_user_pages, pin_user_pages_fast, PG_anon_exclusive, pipe_create, pipe_release, PG_swapcache, PROT_READ,
+  PROT_WRITE, unpin_user_page, user_access, vmsplice_to_pipe,
 } from "../src/kernel/index.js";
 
-function setup() {
-  const w = boot();
+function setup(era = "current") {
+  const w = boot(config_for(undefined, era));
   w.current = mm_alloc(w);
   const mm = w.mms[w.current];
   const addr = mmap_anon(w, mm, 4096, PROT_READ | PROT_WRITE);
@@ -115,4 +115,78 @@ describe("swap", () => {
     expect(w.mem.head[folio]).toBe(-1);
     expect(w.events).toEqual([]);
   });
+
+  describe("before v6.0: no PG_anon_exclusive, no exclusive bit in swap PTEs", () => {
+    it.each(["pre-pin", "5.9-5.18"])("%s: a swap-in read fault maps the page read-only; the write fault then reuses it", (era) => {
+      const { w, mm, addr } = setup(era);
+      expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]);
+      expect(mm.swap.get(addr / 4096)!.exclusive).toBe(false);
+      expect(read1(w, mm, addr)).toBe(7);
+      const page = follow_pte(mm, addr)!.pfn;
+      expect(follow_pte(mm, addr)!.write).toBe(false); // from 6.0 the exclusive swap PTE maps it writable at once
+      user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
+      expect(follow_pte(mm, addr)).toMatchObject({ pfn: page, write: true, dirty: true });
+      expect(w.mem.flags[page] & PG_swapcache).toBe(0);
+      expect(w.swap.slots.size).toBe(0);
+      expect(w.events).toEqual([]);
+    });
+
+    it.each(["pre-pin", "5.9-5.18"])("%s: a write swap-in reuses the page when its swap PTE is the slot's only user (reuse_swap_page)", (era) => {
+      const { w, mm, addr } = setup(era);
+      madvise_pageout(w, mm, addr, 4096);
+      user_access(w, mm, addr, new Uint8Array(1).fill(9), true); // swap-in from the device
+      const pte = follow_pte(mm, addr)!;
+      expect(pte).toMatchObject({ write: true, dirty: true });
+      expect(w.mem.flags[pte.pfn] & PG_swapcache).toBe(0); // reuse_swap_page() took it out of the swap cache
+      expect(w.mem.refcount[pte.pfn]).toBe(1);
+      expect(w.swap.slots.size).toBe(0);
+      expect(read1(w, mm, addr)).toBe(9);
+    });
+
+    it("reclaim unmaps a pinned page already in the swap cache before 6.0, and leaves its PTE from 6.0 (folio_try_share_anon_rmap_pte)", () => {
+      const pinned_then_reclaimed = (era: string) => {
+        const { w, mm, addr } = setup(era);
+        madvise_pageout(w, mm, addr, 4096);
+        expect(read1(w, mm, addr)).toBe(7); // back in, still in the swap cache
+        const page = follow_pte(mm, addr)!.pfn;
+        const pages = [-1];
+        expect(pin_user_pages_fast(w, addr, 1, 0, pages)).toBe(1); // R/O pin of the swap-cache page
+        expect(pages).toEqual([page]);
+        expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["pinned"]);
+        return { w, mm, addr, page };
+      };
+      const now = pinned_then_reclaimed("6.0-6.4");
+      expect(follow_pte(now.mm, now.addr)!.pfn).toBe(now.page);
+
+      const old = pinned_then_reclaimed("5.9-5.18");
+      expect(follow_pte(old.mm, old.addr)).toBeUndefined();
+      expect(old.mm.swap.get(old.addr / 4096)!.exclusive).toBe(false);
+      // The next write swaps the cached, pinned page back in and reuses it: the pin still sees what the process writes.
+      user_access(old.w, old.mm, old.addr, new Uint8Array(1).fill(9), true);
+      expect(follow_pte(old.mm, old.addr)!.pfn).toBe(old.page);
+      expect(old.w.mem.data.read(old.page)[0]).toBe(9);
+      expect(old.w.events).toEqual([]);
+    });
+  });
+
+  it.each(["pre-pin", "5.9-5.18", "6.0-6.4", "current"])(
+    "%s: a FOLL_FORCE write pin of a read-only private mapping pins the page its COW fault made (FOLL_COW before 6.0)",
+    (era) => {
+      const { w, mm, addr } = setup(era);
+      const child = w.mms[fork_mm(w, w.current)];
+      expect(mprotect(w, mm, addr, 4096, PROT_READ)).toBe(0);
+      const pages = [-1];
+      expect(pin_user_pages(w, addr, 1, FOLL_WRITE, pages)).toBe(-14); // -EFAULT without FOLL_FORCE
+      expect(pin_user_pages(w, addr, 1, FOLL_WRITE | FOLL_FORCE, pages)).toBe(1);
+      const pte = follow_pte(mm, addr)!;
+      expect(pages).toEqual([pte.pfn]);
+      expect(pte).toMatchObject({ write: false, dirty: true });
+      expect(pte.pfn).not.toBe(follow_pte(child, addr)!.pfn);
+      // A not yet faulted page: the fault maps it clean and read-only; the forced write fault dirties it.
+      const fresh = mmap_anon(w, mm, 4096, PROT_READ);
+      expect(pin_user_pages(w, fresh, 1, FOLL_WRITE | FOLL_FORCE, pages)).toBe(1);
+      expect(follow_pte(mm, fresh)).toMatchObject({ pfn: pages[0], write: false, dirty: true });
+      expect(w.events).toEqual([]);
+    },
+  );
 });

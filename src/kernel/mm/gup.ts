@@ -15,7 +15,7 @@ import {
   folio_has_pincount, folio_mark_dirty, folio_put_refs, folio_ref_add, folio_test, is_zero_folio, page_folio,
   PageAnonExclusive,
 } from "./folio.js";
-import { PG_anon, PG_anon_exclusive, PG_dirty, ZERO_PFN } from "./mem_map.js";
+import { PG_anon, PG_dirty, ZERO_PFN } from "./mem_map.js";
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
 import { mapping_needs_dirty_tracking } from "../fs/inode.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
@@ -143,14 +143,22 @@ function check_vma_flags(w: World, vma: Vma, flags: number): number {
 }
 
 /**
+ * FOLL_COW (include/linux/mm.h, 0x4000, internal; removed in v6.0 by 5535be309971): set by
+ * faultin_page() after a write fault broke COW in a mapping without VM_WRITE.
+ */
+const FOLL_COW = 1 << 14;
+
+/**
  * can_follow_write_pte(): a writable PTE, or with FOLL_FORCE in a private mapping without
  * VM_WRITE, a dirty PTE of an exclusive anonymous page (what the forced COW fault produced).
+ * Before v6.0: a writable PTE, or with FOLL_FORCE a dirty PTE once FOLL_COW is set.
  */
 function can_follow_write_pte(w: World, vma: Vma, flags: number, pte: Pte): boolean {
   if (pte.write) return true;
+  if (!w.config.anon_exclusive) return (flags & FOLL_FORCE) !== 0 && (flags & FOLL_COW) !== 0 && pte.dirty;
   if (!(flags & FOLL_FORCE) || !is_cow_mapping(vma.vm_flags) || (vma.vm_flags & VM_WRITE)) return false;
   const anon = pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon);
-  return anon && (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0 && pte.dirty;
+  return anon && PageAnonExclusive(w, pte.pfn) && pte.dirty;
 }
 
 /** Resolve one user page for GUP, faulting as needed; the page or a negative errno. */
@@ -166,7 +174,11 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
     else if (must_unshare(w, vma, flags, pte.pfn)) fault = FAULT_FLAG_UNSHARE;
     else return pte.pfn;
     if (flags & FOLL_NOFAULT) return -EFAULT;
+    // A write fault on a present or swapped-out page goes through do_wp_page() or do_swap_page(),
+    // which report VM_FAULT_WRITE.
+    const breaks_cow = fault === FAULT_FLAG_WRITE && (pte !== undefined || mm.swap.has(addr / PAGE_SIZE));
     if (handle_mm_fault(w, mm, addr, fault)) return -EFAULT;
+    if (!w.config.anon_exclusive && breaks_cow && !(vma.vm_flags & VM_WRITE)) flags |= FOLL_COW;
   }
   return -EFAULT;
 }

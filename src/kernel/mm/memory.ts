@@ -103,7 +103,8 @@ function wp_can_reuse_anon_folio(w: World, mm: Mm, folio: number): boolean {
 }
 
 /**
- * reuse_swap_page() (mm/swapfile.c, before 09854ba94c6a): count the page's mappings plus the swap
+ * reuse_swap_page() (mm/swapfile.c; do_wp_page() used it before 09854ba94c6a, v5.9, do_swap_page()
+ * until v5.18): count the page's mappings plus the swap
  * PTEs still naming its slot, and reuse when that is at most one, first taking a sole user's
  * page out of the swap cache (dirty, since the slot no longer holds its data). References that
  * are neither, such as a GUP reference or a pipe buffer, do not count: "COW can break either way".
@@ -225,6 +226,7 @@ function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, 
     w.mem.refcount[folio] += 1; // the mapping's
   }
   mm.swap.delete(vpn(addr));
+  if (!w.config.anon_exclusive) return swap_in_by_mapcount(w, mm, vma, addr, entry, folio, write);
   let exclusive = entry.exclusive;
   swap_free(w, entry.slot);
   // should_try_to_free_swap(): a write fault with no other references frees the slot now.
@@ -236,6 +238,21 @@ function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, 
   }
   set_pte(mm, addr, { pfn: folio, write: exclusive && mkwrite(vma, true), dirty: write && exclusive });
   if (write && !exclusive) do_wp_page(w, mm, vma, addr, follow_pte(mm, addr)!, true);
+}
+
+/**
+ * do_swap_page() before v6.0 (no exclusive bit in swap PTEs): the page is mapped read-only unless
+ * a write fault finds, through reuse_swap_page(), that this swap PTE and no other mapping uses it;
+ * counted before swap_free() drops this PTE's use of the slot. A write it does not allow goes on
+ * to do_wp_page(). (v5.18 already decided on the refcount, as 6.0 does; the era folds it in.)
+ */
+function swap_in_by_mapcount(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, folio: number, write: boolean): void {
+  const reuse = write && reuse_swap_page(w, folio, folio);
+  if (reuse) w.mem.flags[folio] |= PG_anon_exclusive;
+  w.mem.mapcount[folio] += 1;
+  set_pte(mm, addr, { pfn: folio, write: mkwrite(vma, reuse), dirty: reuse });
+  swap_free(w, entry.slot);
+  if (write && !reuse) do_wp_page(w, mm, vma, addr, follow_pte(mm, addr)!, true);
 }
 
 /** handle_mm_fault(): 0, or VM_FAULT_SIGSEGV when no VMA covers addr. */
@@ -251,7 +268,7 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
   }
   if (!pte) {
     if (!vma_is_anonymous(vma)) do_fault(w, mm, vma, addr, write);
-    else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: true });
+    else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: mkwrite(vma, true) }); // clean in a FOLL_FORCE write to a !VM_WRITE mapping
     else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false }); // do_anonymous_page() read
     return 0;
   }

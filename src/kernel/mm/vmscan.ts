@@ -2,12 +2,12 @@
 // folio is unmapped and freed unless it is under writeback, dirty, maybe pinned (skipped since
 // "mm: do not reclaim private data from pinned page", 2023) or otherwise referenced. An
 // anonymous folio goes out through the swap cache: a maybe-pinned one is never added to it
-// (feb889fb40fa), and an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
+// (feb889fb40fa), and from v6.0 an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_remove_folio } from "./filemap.js";
 import type { Mm } from "./mm_types.js";
-import { folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_ref_count, folio_test, page_folio } from "./folio.js";
+import { folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_ref_count, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
 import { follow_pte, unmap_mapping_folio } from "./memory.js";
 import { page_remove_rmap, rmap_walk } from "./rmap.js";
@@ -16,13 +16,15 @@ import { add_to_swap, delete_from_swap_cache, swap_duplicate } from "./swapfile.
 export type ReclaimResult = "reclaimed" | "writeback" | "pinned" | "dirty" | "referenced" | "mapped";
 
 /**
- * try_to_unmap() of an anonymous folio: each PTE becomes a swap PTE. folio_try_share_anon_rmap_pte()
- * refuses (-EBUSY) for an exclusive page that may be pinned: that PTE stays and unmapping stops.
+ * try_to_unmap() of an anonymous folio: each PTE becomes a swap PTE. From v6.0,
+ * folio_try_share_anon_rmap_pte() refuses (-EBUSY) for an exclusive page that may be pinned (that
+ * PTE stays and unmapping stops), and the swap PTE keeps the exclusive bit (1493a1913e34); before,
+ * neither existed and every PTE went.
  */
 function try_to_unmap_anon(w: World, folio: number): boolean {
   const slot = w.mem.index[folio];
   for (const { mm, vpn, pte } of rmap_walk(w, folio)) {
-    const exclusive = (w.mem.flags[pte.pfn] & PG_anon_exclusive) !== 0;
+    const exclusive = PageAnonExclusive(w, pte.pfn);
     if (exclusive && folio_maybe_dma_pinned(w, folio)) return false;
     w.mem.flags[pte.pfn] &= ~PG_anon_exclusive;
     if (pte.dirty) folio_mark_dirty(w, folio);
