@@ -1,7 +1,7 @@
 // The world value: clones share page bytes until written, and the allocator is deterministic.
 import { describe, expect, it } from "vitest";
 import {
-  alloc_pages, boot, clone_world, compact_world, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
+  alloc_pages, boot, clone_world, compact_world, mm_alloc, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
   put_page, READ, vmalloc,
 } from "../src/kernel/index.js";
 
@@ -81,6 +81,46 @@ describe("world", () => {
     expect(e.inherited("mem")).toBe(false);
     expect(e.inherited("mms")).toBe(true);
     expect(d.mem.refcount[p]).toBe(5);
+  });
+
+  it("address spaces are copied one at a time: a step in one process leaves the others shared", () => {
+    const w = boot();
+    const a = mm_alloc(w), b = mm_alloc(w);
+    seal_world(w);
+    const c = clone_world(w);
+    // The original, still open after the clone, writes first: it must copy, not write what c shares.
+    const o = clone_world(w);
+    o.mm(a)!.flags = 1;
+    expect(w.mms[a].flags).toBe(0);
+    c.mm(a)!.flags = 2;
+    expect(c.mms.length).toBe(2);
+    expect(o.mm(a)!.flags).toBe(1);
+    expect(w.mms[a].flags).toBe(0);
+    // Cloned while open, o shares the address space it had copied: its next write copies again.
+    const o2 = clone_world(o);
+    o.mm(a)!.flags = 4;
+    expect(o2.mm(a)!.flags).toBe(1);
+    o.mm(a)!.flags = 1;
+    const d = clone_world(seal_world(o));
+    d.mm(b)!.flags = 3;
+    seal_world(d);
+    expect(d.mm(a)).toBe(o.mm(a)); // untouched: the very Mm of the world it came from
+    expect(d.inherited_mm(a)).toBe(true);
+    expect(d.inherited_mm(b)).toBe(false);
+    expect(d.inherited("mms")).toBe(false);
+    expect(o.mm(b)!.flags).toBe(0);
+    // Reaching for every address space copies the ones not copied yet, and keeps the ones copied.
+    const e = clone_world(d);
+    const own = e.mm(b)!;
+    const all = e.mms;
+    expect(all[b]).toBe(own);
+    expect(all[a]).not.toBe(d.mm(a));
+    seal_world(e);
+    expect([e.inherited_mm(a), e.inherited_mm(b)]).toEqual([false, false]);
+    // mm_alloc grows the array: the world it came from keeps its own length.
+    const f = clone_world(e);
+    mm_alloc(f);
+    expect([f.mms.length, e.mms.length]).toEqual([3, 2]);
   });
 
   it("compacting interns the pages a world wrote: one buffer per content, and a later write copies it", () => {

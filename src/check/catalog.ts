@@ -162,7 +162,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
   t.splices = s.splices.filter((x) => x.got === null); // drained ones were judged in s
   switch (a.op) {
     case "write":
-      user_access(w, w.mms[a.proc], addr(s, a.page, a.half), half_of(0xb0 + a.proc), true);
+      user_access(w, w.mm(a.proc)!, addr(s, a.page, a.half), half_of(0xb0 + a.proc), true);
       break;
     case "dio_read":
     case "dio_write": {
@@ -175,7 +175,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, outcome: null });
       break;
     }
-    case "reclaim": madvise_pageout(w, w.mms[a.proc], addr(s, a.page, 0), PAGE_SIZE); break;
+    case "reclaim": madvise_pageout(w, w.mm(a.proc)!, addr(s, a.page, 0), PAGE_SIZE); break;
     case "register": {
       w.current = a.proc;
       const imu = io_sqe_buffer_register(w, addr(s, a.page, 0), PAGE_SIZE);
@@ -195,7 +195,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       t.splices = drain_watched(w, w.pipes[s.pipe], s.sink, PAGE_SIZE, t.splices).watches.filter((x) => x !== null);
       break;
     case "fork": t.procs.push(fork_mm(w, a.proc)); break;
-    case "exit": exit_mmap(w, w.mms[a.proc]); t.procs = t.procs.filter((p) => p !== a.proc); break;
+    case "exit": exit_mmap(w, w.mm(a.proc)!); t.procs = t.procs.filter((p) => p !== a.proc); break;
     case "device_transfer": {
       // What a read will deliver is what the disk holds when the device reads it, not later.
       const io = t.ios.find((x) => x.read && x.bios.includes(a.bio));

@@ -7,7 +7,7 @@ import { mm_alloc, PAGE_SIZE, tmpfile } from "../kernel/index.js";
 /** A new process in the world, made the current task; its mm. */
 export function run_new_process(w: World): Mm {
   w.current = mm_alloc(w);
-  return w.mms[w.current];
+  return w.mm(w.current)!;
 }
 
 /** The byte at offset i of page k of a disk_file(w, pages, "pattern"): never 0xaa or 0xcc runs. */

@@ -97,7 +97,7 @@ const builders: Builder[] = [
  * pins page 0, then faults, so extract_iter_to_sg() takes its error path.
  */
 const hole: Builder = (m, dir) => {
-  munmap(m.w, m.w.mms[m.w.current], m.ubuf + PAGE_SIZE, PAGE_SIZE);
+  munmap(m.w, m.w.mm(m.w.current)!, m.ubuf + PAGE_SIZE, PAGE_SIZE);
   return { iter: iov_iter_ubuf(m.w, dir, m.ubuf + 0x100, 0x2e00), total: 0x2e00 };
 };
 

@@ -470,7 +470,7 @@ export function compile_litmus(lit: LitmusFile): Compiled {
     lit.threads.flatMap((t) => t.steps).map((x, u) => ({ x, u }))
       .filter(({ x }) => x.op === "read_fixed" && x.proc === s.proc && x.buf === s.buf && x.page === s.page).map(({ u }) => u);
   const compile_step = (s: Step, g: number): ThreadStep => {
-    const mm = (w: World, v: Vars) => w.mms[v[`p.${s.proc}`]];
+    const mm = (w: World, v: Vars) => w.mm(v[`p.${s.proc}`])!;
     const base = { name: describe_step(s), ready: (_w: World, v: Vars) => alive(v, s.proc) };
     const fx = `fx.${s.proc}.${s.buf}.${s.page}`;
     const pn = `pn.${s.proc}.${s.buf}.${s.page}`;
@@ -664,17 +664,17 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       for (const it of lit.setup) {
         if ("process" in it) {
           const p = run_new_process(w).id;
-          const buf = mmap_anon(w, w.mms[p], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
+          const buf = mmap_anon(w, w.mm(p)!, it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
           // mTHP: each naturally aligned run faulted in as one large folio (THP "always" for that size).
-          if (it.thp) for (let k = 0; k < it.pages; k += 1 << it.thp) do_anonymous_folio(w, w.mms[p], buf + k * PAGE_SIZE, it.thp);
-          user_access(w, w.mms[p], buf, new Uint8Array(it.pages * PAGE_SIZE).fill(it.fill), true);
+          if (it.thp) for (let k = 0; k < it.pages; k += 1 << it.thp) do_anonymous_folio(w, w.mm(p)!, buf + k * PAGE_SIZE, it.thp);
+          user_access(w, w.mm(p)!, buf, new Uint8Array(it.pages * PAGE_SIZE).fill(it.fill), true);
           v[`p.${it.process}`] = p;
           v[`a.${it.process}`] = buf;
         } else if ("mapping" in it) {
           const p = v[`p.${it.proc}`];
-          const m = mmap_file(w, w.mms[p], v[`f.${it.file}`], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE, it.share === "MAP_SHARED" ? MAP_SHARED : MAP_PRIVATE);
+          const m = mmap_file(w, w.mm(p)!, v[`f.${it.file}`], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE, it.share === "MAP_SHARED" ? MAP_SHARED : MAP_PRIVATE);
           if (it.touch !== "none")
-            for (let k = 0; k < it.pages; k++) user_access(w, w.mms[p], m + k * PAGE_SIZE, new Uint8Array(1), it.touch === "write");
+            for (let k = 0; k < it.pages; k++) user_access(w, w.mm(p)!, m + k * PAGE_SIZE, new Uint8Array(1), it.touch === "write");
           v[`a.${it.mapping}`] = m;
         } else {
           const ino = create_file(w, it.fs);

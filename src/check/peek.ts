@@ -65,7 +65,7 @@ export interface ReadMismatch {
 
 /** null when mm holds at addr exactly the bytes the device delivered. */
 export function read_mismatch(w: World, mm: number, addr: number, device: Uint8Array): ReadMismatch | null {
-  const mine = peek_user(w, w.mms[mm], addr, device.length);
+  const mine = peek_user(w, w.mm(mm)!, addr, device.length);
   if (!mine) return { at: 0, mine: -1, device: device[0] };
   const at = mine.findIndex((b, i) => b !== device[i]);
   return at < 0 ? null : { at, mine: mine[at], device: device[at] };
@@ -83,7 +83,7 @@ export function read_outcome(w: World, mm: number, addr: number, device: Uint8Ar
 
 /** A registered fixed buffer stays what its owner maps (cow.c "fork() with an iouring fixed buffer"). */
 export function fixed_buffer_outcome(w: World, mm: number, addr: number, pinned: number, what: string): ReadOutcome {
-  const pte = follow_pte(w.mms[mm], addr);
+  const pte = follow_pte(w.mm(mm)!, addr);
   const ok = !pte || pte.pfn === pinned;
   return { what, ok, detail: ok ? undefined : `the owner now maps page ${pte!.pfn}, not the pinned page ${pinned}` };
 }
@@ -97,7 +97,7 @@ export function pin_outcome(w: World, mm: number, addr: number, pinned: number, 
   const page = addr - (addr % PAGE_SIZE);
   const m = read_mismatch(w, mm, page, w.mem.data.read(pinned));
   if (!m || m.mine < 0) return { what, ok: true };
-  const pte = follow_pte(w.mms[mm], page);
+  const pte = follow_pte(w.mm(mm)!, page);
   const maps = pte ? `the process maps page ${pte.pfn}` : "the process maps no page there now";
   return {
     what, ok: false,

@@ -87,7 +87,7 @@ export function splice_watch_step(w: World, s: SpliceWatch): SpliceWatch | null 
  * swap-cache page its swap PTE names (a fault would map that very page back); -1 otherwise.
  */
 function splicer_page(w: World, s: SpliceWatch): number {
-  const mm = w.mms[s.proc];
+  const mm = w.mm(s.proc)!;
   const pte = follow_pte(mm, s.addr);
   if (pte) return pte.pfn;
   const swp = mm.swap.get(Math.floor(s.addr / PAGE_SIZE));

@@ -1,7 +1,7 @@
 // A canonical encoding of a world for state deduplication: equal strings (world_key) or equal
 // words (encode_world, what the explorer uses) mean equal kernel state as far as any property
 // or later step can tell (page bytes enter as a hash).
-import type { Inode, MemMap, Mm, SwapState, World, WorldPart } from "../kernel/index.js";
+import type { Inode, MemMap, Mm, Pte, SwapPte, SwapState, World, WorldPart } from "../kernel/index.js";
 import { bytes_fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
 import type { Words } from "./words.js";
 import { json_words, num_words } from "./words.js";
@@ -44,7 +44,12 @@ export function world_key(w: World): string {
     frames.push(`${pfn}:${m.head[pfn]},${m.refcount[pfn]},${m.pincount[pfn]},${m.mapcount[pfn]},${m.flags[pfn]},${m.order[pfn]},${m.mapping[pfn]},${m.index[pfn]},${page_hash(m.data.read(pfn))}`);
   }
   const mms = w.mms.map((mm) =>
-    JSON.stringify([mm.flags, mm.vmas, [...mm.ptes].sort((a, b) => a[0] - b[0]), [...mm.swap].sort((a, b) => a[0] - b[0])]),
+    JSON.stringify([
+      mm.flags,
+      mm.vmas.map((v) => [v.vm_start, v.vm_end, v.vm_flags, v.file, v.vm_pgoff, v.anon_vma, v.dontcopy]),
+      [...mm.ptes].sort((a, b) => a[0] - b[0]).map(([k, p]) => [k, p.pfn, p.write, p.dirty]),
+      [...mm.swap].sort((a, b) => a[0] - b[0]).map(([k, p]) => [k, p.slot, p.exclusive]),
+    ]),
   );
   const inodes = w.inodes.map((i) =>
     JSON.stringify([i.i_size, [...i.i_pages.slots].sort((a, b) => a[0] - b[0]), [...i.disk].sort((a, b) => a[0] - b[0]).map(([k, b]) => [k, fnv1a(b)])]),
@@ -88,39 +93,25 @@ function frame_fp(out: Words, pfn: number, bytes: Uint8Array): void {
   out.push2(last_fp[2 * pfn], last_fp[2 * pfn + 1]);
 }
 
-/** A Map with number keys, in key order (what the string key sorts); each value as JSON or, with bytes, its page fingerprint. */
-function sorted_map(out: Words, m: ReadonlyMap<number, unknown>, bytes = false): void {
-  out.push(m.size);
-  if (m.size < 2) {
-    // Already in order: no key array to allocate (most maps here hold zero or one entry).
-    for (const [k, v] of m) map_entry(out, k, v, bytes);
-    return;
-  }
-  const keys = [...m.keys()].sort(by_number);
-  for (let k = 0; k < keys.length; k++) map_entry(out, keys[k], m.get(keys[k]), bytes);
-}
-function map_entry(out: Words, k: number, v: unknown, bytes: boolean): void {
-  num_words(out, k);
-  if (bytes) page_fp(out, v as Uint8Array);
-  else json_words(out, v);
-}
 const by_number = (a: number, b: number): number => a - b;
 
 /**
- * The words of the world parts that states share, by identity: a state's step copies only the
- * parts it reaches for (kernel/world.ts), and a part taken over untouched is immutable, so its
- * words are written once for all the states that share it. Parts new in their state are encoded
- * and not kept: most successors are states seen before, dropped at once.
+ * The words of the world parts (and address spaces) that states share, by identity: a state's
+ * step copies only the parts it reaches for (kernel/world.ts), and a part taken over untouched is
+ * immutable, so its words are written once for all the states that share it. Parts new in their
+ * state are encoded and not kept: most successors are states seen before, dropped at once.
  */
-const part_words = new WeakMap<object, Int32Array>();
-function part<P extends object>(out: Words, w: World, name: WorldPart, p: P, encode: (out: Words, p: P) => void): void {
-  if (!w.inherited(name)) return encode(out, p);
-  const hit = part_words.get(p);
+const shared_words = new WeakMap<object, Int32Array>();
+function cached<P extends object>(out: Words, inherited: boolean, p: P, encode: (out: Words, p: P) => void): void {
+  if (!inherited) return encode(out, p);
+  const hit = shared_words.get(p);
   if (hit) return out.append(hit);
   const at = out.len;
   encode(out, p);
-  part_words.set(p, out.buf.slice(at, out.len));
+  shared_words.set(p, out.buf.slice(at, out.len));
 }
+const part = <P extends object>(out: Words, w: World, name: WorldPart, p: P, encode: (out: Words, p: P) => void): void =>
+  cached(out, w.inherited(name), p, encode);
 
 function encode_frames(out: Words, m: MemMap): void {
   const { head, refcount, pincount, mapcount, flags, order, mapping, index } = m;
@@ -143,13 +134,48 @@ function encode_frames(out: Words, m: MemMap): void {
   out.push(-1);
 }
 
-function encode_mms(out: Words, mms: readonly Mm[]): void {
+/** The address spaces, each cached on its own when the world took it over untouched. */
+function encode_mms(out: Words, w: World): void {
+  const mms = w.mms;
   out.push(mms.length);
-  for (const mm of mms) {
-    num_words(out, mm.flags);
-    json_words(out, mm.vmas);
-    sorted_map(out, mm.ptes);
-    sorted_map(out, mm.swap);
+  for (let i = 0; i < mms.length; i++) cached(out, w.inherited_mm(i), mms[i], encode_mm);
+}
+
+/** An address space: its flags, its VMAs' fields and its page tables (as world_key lists them). */
+function encode_mm(out: Words, mm: Mm): void {
+  num_words(out, mm.flags);
+  out.push(mm.vmas.length);
+  for (const v of mm.vmas) {
+    address_words(out, v.vm_start);
+    address_words(out, v.vm_end);
+    num_words(out, v.vm_flags);
+    num_words(out, v.file);
+    num_words(out, v.vm_pgoff);
+    out.push((v.anon_vma ? 1 : 0) | (v.dontcopy ? 2 : 0));
+  }
+  sorted_entries(out, mm.ptes, pte_words);
+  sorted_entries(out, mm.swap, swap_pte_words);
+}
+/** A user address (a non-negative integer below 2^53) as its low and high 32 bits. */
+const address_words = (out: Words, a: number): void => out.push2(a >>> 0, Math.floor(a / 0x100000000));
+const pte_words = (out: Words, p: Pte): void => out.push2(p.pfn, (p.write ? 1 : 0) | (p.dirty ? 2 : 0));
+const swap_pte_words = (out: Words, p: SwapPte): void => out.push2(p.slot, p.exclusive ? 1 : 0);
+
+/** A Map with number keys, in key order (what the string key sorts), each value by its own encoder. */
+function sorted_entries<V>(out: Words, m: ReadonlyMap<number, V>, entry: (out: Words, v: V) => void): void {
+  out.push(m.size);
+  if (m.size < 2) {
+    // Already in order: no key array to allocate (most maps here hold zero or one entry).
+    for (const [k, v] of m) {
+      num_words(out, k);
+      entry(out, v);
+    }
+    return;
+  }
+  const keys = [...m.keys()].sort(by_number);
+  for (let k = 0; k < keys.length; k++) {
+    num_words(out, keys[k]);
+    entry(out, m.get(keys[k])!);
   }
 }
 
@@ -157,8 +183,8 @@ function encode_inodes(out: Words, inodes: readonly Inode[]): void {
   out.push(inodes.length);
   for (const i of inodes) {
     num_words(out, i.i_size);
-    sorted_map(out, i.i_pages.slots);
-    sorted_map(out, i.disk, true);
+    sorted_entries(out, i.i_pages.slots, json_words);
+    sorted_entries(out, i.disk, page_fp);
   }
 }
 
@@ -184,7 +210,7 @@ function encode_swap(out: Words, swap: SwapState): void {
  */
 export function encode_world(w: World, out: Words): void {
   part(out, w, "mem", w.mem, encode_frames);
-  part(out, w, "mms", w.mms, encode_mms);
+  encode_mms(out, w);
   part(out, w, "inodes", w.inodes, encode_inodes);
   part(out, w, "swap", w.swap, encode_swap);
   part(out, w, "block", w.block, json_words);

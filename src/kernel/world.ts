@@ -4,7 +4,8 @@
 // Clones are copy-on-access: a clone shares each part (the page frames, the address spaces,
 // the block layer, ...) with the world it came from, and copies a part the first time its own
 // code reaches for it. A step of the checker touches a few of the nine parts, so the others are
-// never copied. Once a step's result is sealed nothing writes it again, so its parts are
+// never copied; the address spaces go one at a time (World.mm(i)), as a step mostly works in one
+// process. Once a step's result is sealed nothing writes it again, so its parts are
 // handed out as they are and, being immutable from then on, may be cached by identity
 // (world_key.ts caches their encodings).
 import type { BlockState } from "./block/blk_state.js";
@@ -49,6 +50,13 @@ export class World {
   /** Parts this world copied (or built) itself rather than took from the world it was cloned from. */
   private copied = ALL;
   private is_sealed = false;
+  /**
+   * The address spaces are copied one by one (a step mostly works in one process): whether this
+   * world owns the mms array, and per address space (bit i: mms[i]) whether it owns that Mm.
+   * Both are implied once MMS is raw.
+   */
+  private mms_array_own = false;
+  private mm_own = 0;
 
   constructor(
     /** Which kernel behaviour the simulation follows (immutable; shared by clones). */
@@ -74,10 +82,29 @@ export class World {
     if (this.take(KVM)) this._kvm = clone_kernel_vm(this._kvm);
     return this._kvm;
   }
-  /** Process address spaces, indexed by Mm.id. */
+  /** Process address spaces, indexed by Mm.id (all of them this world's own; see mm() for one). */
   get mms(): Mm[] {
-    if (this.take(MMS)) this._mms = this._mms.map(clone_mm);
+    if (this.raw & MMS) return this._mms;
+    this.own_mms_array();
+    for (let i = 0; i < this._mms.length; i++) if (i >= 31 || !(this.mm_own & (1 << i))) this._mms[i] = clone_mm(this._mms[i]);
+    this.mm_own = -1;
+    this.take(MMS);
     return this._mms;
+  }
+  /** One address space, mms[i], this world's own without copying the others (undefined past the end). */
+  mm(i: number): Mm | undefined {
+    if (this.raw & MMS || i < 0 || i >= this._mms.length) return this._mms[i];
+    if (i >= 31) return this.mms[i]; // past the bit mask: take them all
+    if (this.mm_own & (1 << i)) return this._mms[i];
+    this.own_mms_array();
+    this.mm_own |= 1 << i;
+    return (this._mms[i] = clone_mm(this._mms[i]));
+  }
+  private own_mms_array(): void {
+    if (this.mms_array_own) return;
+    this._mms = this._mms.slice();
+    this.mms_array_own = true;
+    this.copied |= MMS;
   }
   /** Files, indexed by inode number. */
   get inodes(): Inode[] {
@@ -124,9 +151,20 @@ export class World {
     return this.is_sealed && !(this.copied & PART_BITS[p]);
   }
 
+  /** inherited() for one address space, mms[i], when the array itself may be this world's own. */
+  inherited_mm(i: number): boolean {
+    if (!this.is_sealed) return false;
+    if (!(this.copied & MMS)) return true;
+    return this.mms_array_own && i < 31 && !(this.mm_own & (1 << i));
+  }
+
   /** A clone sharing every part; from now on neither side writes a shared part in place. */
   clone(): World {
-    if (!this.is_sealed) this.raw = 0;
+    if (!this.is_sealed) {
+      this.raw = 0;
+      this.mms_array_own = false;
+      this.mm_own = 0;
+    }
     const c = new World(this.config, this._mem, this._kvm, this._mms, this._inodes, this._pipes, this._vmstat, this._swap, this._block, this._events);
     c.current = this.current;
     c.raw = 0;
@@ -172,5 +210,5 @@ export function compact_world(w: World): World {
 
 /** current->mm; a kernel thread has none. */
 export function current_mm(w: World): Mm | undefined {
-  return w.mms[w.current];
+  return w.mm(w.current);
 }

@@ -28,7 +28,7 @@ export function mapper(w: World, h: PageHandle): number {
 }
 
 const touch = (w: World, mm: number, addr: number): void => {
-  user_access(w, w.mms[mm], addr, Uint8Array.of(mm + 1), true);
+  user_access(w, w.mm(mm)!, addr, Uint8Array.of(mm + 1), true);
 };
 
 /** Run a GUP call as the mapping mm's task. */
@@ -55,13 +55,13 @@ export const page_driver: Driver<PageHandle> = {
       case "PUT": put_page(w, pfn); break;
       case "FORK": fork_mm(w, mapper(w, h)); break;
       case "WRITE_FAULT_COW": touch(w, mapper(w, h), h.addr); break;
-      case "UNMAP": madvise_dontneed(w, w.mms[mapper(w, h)], h.addr, PAGE_SIZE); break;
+      case "UNMAP": madvise_dontneed(w, w.mm(mapper(w, h))!, h.addr, PAGE_SIZE); break;
       case "RECLAIM": shrink_folio(w, pfn); break;
       case "SWAP_IN": {
         // The owner of the swap PTE writes: do_swap_page() brings the page back, maybe in a new folio.
         const owner = w.mms.findIndex((mm) => mm.swap.has(h.id.vpn));
         touch(w, owner, h.addr);
-        h.id = page_id(w, follow_pte(w.mms[owner], h.addr)!.pfn, h.addr);
+        h.id = page_id(w, follow_pte(w.mm(owner)!, h.addr)!.pfn, h.addr);
         break;
       }
       default: throw new Error(`page driver: no kernel call for ${event}`);

@@ -39,8 +39,8 @@ export const process_driver: Driver<ProcHandle> = {
       }
       case "UNPIN": unpin_user_page(w, h.pinned.pop()!); break;
       case "FORK": h.children.push(fork_mm(w, h.mm)); break;
-      case "CHILD_EXIT": exit_mmap(w, w.mms[h.children.pop()!]); break;
-      case "EXIT": exit_mmap(w, w.mms[h.mm]); break;
+      case "CHILD_EXIT": exit_mmap(w, w.mm(h.children.pop()!)!); break;
+      case "EXIT": exit_mmap(w, w.mm(h.mm)!); break;
       default: throw new Error(`process driver: no kernel call for ${event}`);
     }
   },

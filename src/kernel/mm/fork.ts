@@ -68,8 +68,8 @@ function copy_swap_pte(w: World, src: Mm, dst: Mm, addr: number, swp: SwapPte): 
 /** fork(): duplicate parent's address space; returns the child's mm index. */
 export function fork_mm(w: World, parent: number): number {
   const child = mm_alloc(w);
-  const src = w.mms[parent];
-  const dst = w.mms[child];
+  const src = w.mm(parent)!;
+  const dst = w.mm(child)!;
   dst.mmap_base = src.mmap_base;
   dst.parent = parent;
   for (const vma of src.vmas) {
