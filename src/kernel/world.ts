@@ -100,6 +100,13 @@ export class World {
     this.mm_own |= 1 << i;
     return (this._mms[i] = clone_mm(this._mms[i]));
   }
+  /**
+   * mms[i] to read without copying it, for a walk that never writes (GUP-fast's lockless page-table
+   * walk): writing through it would write every world that shares it.
+   */
+  mm_for_read(i: number): Readonly<Mm> | undefined {
+    return this._mms[i];
+  }
   private own_mms_array(): void {
     if (this.mms_array_own) return;
     this._mms = this._mms.slice();

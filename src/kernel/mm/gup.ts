@@ -20,7 +20,7 @@ import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } fro
 import { mapping_needs_dirty_tracking } from "../fs/inode.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import {
-  find_vma, is_cow_mapping, MMF_HAS_PINNED, mm_set_flag, VM_IO, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
+  find_vma, is_cow_mapping, MMF_HAS_PINNED, mm_flag, mm_set_flag, VM_IO, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
   vma_is_anonymous,
 } from "./mm_types.js";
 
@@ -183,8 +183,11 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
   return -EFAULT;
 }
 
-/** __get_user_pages(): walk nr_pages from start; pages obtained (possibly fewer), or -errno if none. */
-function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, flags: number, pages: number[]): number {
+/**
+ * __get_user_pages(): walk nr_pages from start, storing them from pages[at] on; pages obtained
+ * (possibly fewer), or -errno if none.
+ */
+function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, flags: number, pages: number[], at = 0): number {
   if (flags & FOLL_PIN) mm_set_flag(mm, MMF_HAS_PINNED);
   let got = 0;
   let err = 0;
@@ -193,7 +196,7 @@ function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, fla
     if (page < 0) { err = page; break; }
     const r = try_grab_folio(w, page_folio(w, page), 1, flags);
     if (r) { err = r; break; }
-    pages[got] = page;
+    pages[at + got] = page;
   }
   return got === 0 && err ? err : got;
 }
@@ -203,22 +206,56 @@ const GUP_FAST_FLAGS =
   FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA |
   FOLL_HONOR_NUMA_FAULT;
 
-/** gup_fast_fallback(): the range checks of GUP-fast, then the walk. */
+/**
+ * gup_fast() (gup_fast_pte_range()): the lockless walk of current->mm's page tables, without the
+ * mmap lock and without faulting. It takes pages from start while the PTE is present and allows
+ * the access as it stands, and stops at the first that does not: none or swapped out, the zero
+ * page (pte_special), read-only for FOLL_WRITE, a folio it cannot get (folio_try_get() fails
+ * quietly), one that must be unshared, a FOLL_LONGTERM pin of a page-cache page (the slow path
+ * decides those). The kernel's walk reads no VMA; the simulated PTEs carry no protection of their
+ * own, so it asks the VMA what the slow path would (check_vma_flags()). No fork runs in the middle
+ * of a step, so write_protect_seq never sends it back. It reads the page tables without copying
+ * them: a pin whose pages are all present changes no address space.
+ */
+function gup_fast(w: World, mm: Readonly<Mm>, start: number, nr_pages: number, flags: number, pages: number[]): number {
+  let got = 0;
+  for (; got < nr_pages; got++) {
+    const addr = start + got * PAGE_SIZE;
+    const pte = follow_pte(mm, addr);
+    if (!pte || pte.pfn === ZERO_PFN || ((flags & FOLL_WRITE) && !pte.write)) break;
+    const vma = find_vma(mm, addr);
+    if (!vma || check_vma_flags(w, vma, flags)) break;
+    const folio = page_folio(w, pte.pfn);
+    if (w.mem.refcount[folio] <= 0) break;
+    if ((flags & FOLL_LONGTERM) && !folio_test(w, folio, PG_anon)) break;
+    if (must_unshare(w, vma, flags, pte.pfn)) break;
+    try_grab_folio(w, folio, 1, flags);
+    pages[got] = pte.pfn;
+  }
+  return got;
+}
+
+/** gup_fast_fallback(): the range checks, GUP-fast, then the slow path for the pages it left. */
 function get_user_pages_fast_common(w: World, start: number, nr_pages: number, flags: number, pages: number[]): number {
   if (flags & ~GUP_FAST_FLAGS) {
     WARN_ON_ONCE(w, "gup_fast_fallback", "FOLL_* flag GUP-fast does not handle");
     return -EINVAL;
   }
-  const mm = current_mm(w);
+  const mm = w.mm_for_read(w.current);
   if (!mm) return -EFAULT;
-  if (flags & FOLL_PIN) mm_set_flag(mm, MMF_HAS_PINNED);
+  // mm_set_has_pinned_flag(): tests the bit first, so the mm is written once.
+  if ((flags & FOLL_PIN) && !mm_flag(mm, MMF_HAS_PINNED)) mm_set_flag(current_mm(w)!, MMF_HAS_PINNED);
   // start = untagged_addr(start) & PAGE_MASK; len = nr_pages << PAGE_SHIFT in unsigned long, so a
   // negative int nr_pages is a length just short of 2^64.
   start = page_align_down(start);
   const len = nr_pages * PAGE_SIZE;
   if (nr_pages < 0) return start + len >= 0 ? -EOVERFLOW : -EFAULT; // check_add_overflow / end > TASK_SIZE_MAX
   if (start + len > TASK_SIZE_MAX) return -EFAULT;
-  return __get_user_pages(w, mm, start, nr_pages, flags, pages);
+  const fast = gup_fast(w, mm, start, nr_pages, flags, pages);
+  if (fast === nr_pages) return fast;
+  const slow = __get_user_pages(w, current_mm(w)!, start + fast * PAGE_SIZE, nr_pages - fast, flags, pages, fast);
+  // The caller must release the pages GUP-fast took, so an error now still reports them.
+  return slow < 0 ? fast || slow : fast + slow;
 }
 
 /** pin_user_pages_fast(): FOLL_PIN pins; -EINVAL for invalid arguments. */

@@ -1,0 +1,76 @@
+// GUP-fast (mm/gup.c gup_fast_fallback()): the lockless walk takes the pages whose PTEs allow the
+// access as they stand, without copying any address space; the slow path faults in the rest,
+// storing them after the fast ones.
+import { describe, expect, it } from "vitest";
+import {
+  boot, clone_world, FOLL_WRITE, fork_mm, follow_pte, GUP_PIN_COUNTING_BIAS, mm_alloc, mm_flag, MMF_HAS_PINNED,
+  mmap_anon, munmap, PAGE_SIZE, pin_user_pages_fast, PROT_READ, PROT_WRITE, seal_world, user_access, ZERO_PFN,
+} from "../src/kernel/index.js";
+
+/** A sealed world whose current process has `pages` anonymous pages, the first `touched` of them written. */
+function setup(pages: number, touched: number) {
+  const w = boot();
+  w.current = mm_alloc(w);
+  const addr = mmap_anon(w, w.mms[w.current], pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
+  for (let k = 0; k < touched; k++) user_access(w, w.mms[w.current], addr + k * PAGE_SIZE, Uint8Array.of(k + 1), true);
+  const present = Array.from({ length: touched }, (_, k) => follow_pte(w.mms[w.current], addr + k * PAGE_SIZE)!.pfn);
+  return { w: seal_world(w), addr, present };
+}
+
+describe("GUP-fast", () => {
+  it("pins present, writable pages without copying the address space (once MMF_HAS_PINNED is set)", () => {
+    const { w, addr, present } = setup(2, 2);
+    const first = clone_world(w);
+    const pages = [-1, -1];
+    expect(pin_user_pages_fast(first, addr, 2, FOLL_WRITE, pages)).toBe(2);
+    expect(pages).toEqual(present);
+    expect(mm_flag(first.mms[first.current], MMF_HAS_PINNED)).toBe(true);
+    // The first pin of the mm writes its flag; the next finds it set and leaves the mm alone.
+    const next = clone_world(seal_world(first));
+    expect(pin_user_pages_fast(next, addr, 2, FOLL_WRITE, pages)).toBe(2);
+    seal_world(next);
+    expect(next.inherited_mm(next.current)).toBe(true);
+    expect(next.mem.refcount[present[0]]).toBe(1 + 2 * GUP_PIN_COUNTING_BIAS);
+  });
+
+  it("leaves a page it cannot take as it stands to the slow path, which stores it after the fast ones", () => {
+    const { w, addr, present } = setup(3, 1);
+    const c = clone_world(w);
+    const pages = [-1, -1, -1];
+    expect(pin_user_pages_fast(c, addr, 3, FOLL_WRITE, pages)).toBe(3);
+    expect(pages[0]).toBe(present[0]);
+    expect(pages.slice(1)).toEqual([1, 2].map((k) => follow_pte(c.mms[c.current], addr + k * PAGE_SIZE)!.pfn));
+    expect(new Set(pages).size).toBe(3);
+    expect(pages.every((p) => c.mem.refcount[p] === 1 + GUP_PIN_COUNTING_BIAS)).toBe(true);
+    expect(c.vmstat.nr_foll_pin_acquired).toBe(3);
+  });
+
+  it("a read pin of an untouched page goes to the slow path, which finds the zero page", () => {
+    const { w, addr } = setup(1, 0);
+    const c = clone_world(w);
+    const pages = [-1];
+    expect(pin_user_pages_fast(c, addr, 1, 0, pages)).toBe(1);
+    expect(pages).toEqual([ZERO_PFN]);
+  });
+
+  it("reports the pages GUP-fast took when the slow path then fails, for the caller to release", () => {
+    const { w, addr, present } = setup(2, 1);
+    const c = clone_world(w);
+    expect(munmap(c, c.mms[c.current], addr + PAGE_SIZE, PAGE_SIZE)).toBe(0);
+    const pages = [-1, -1];
+    expect(pin_user_pages_fast(c, addr, 2, FOLL_WRITE, pages)).toBe(1);
+    expect(pages).toEqual([present[0], -1]);
+    expect(pin_user_pages_fast(c, addr + PAGE_SIZE, 1, FOLL_WRITE, pages)).toBe(-14); // -EFAULT, nothing taken
+  });
+
+  it("a PTE fork write-protected sends a FOLL_WRITE pin to the slow path, which breaks COW and pins the copy", () => {
+    const { w, addr, present } = setup(1, 1);
+    const c = clone_world(w);
+    const child = fork_mm(c, c.current);
+    const pages = [-1];
+    expect(pin_user_pages_fast(c, addr, 1, FOLL_WRITE, pages)).toBe(1);
+    expect(pages[0]).not.toBe(present[0]);
+    expect(pages).toEqual([follow_pte(c.mms[c.current], addr)!.pfn]);
+    expect(follow_pte(c.mms[child], addr)!.pfn).toBe(present[0]);
+  });
+});
