@@ -98,17 +98,22 @@ export function unpin_user_pages_dirty_lock(w: World, pages: readonly number[], 
   unpin_user_pages(w, pages, npages);
 }
 
+/** A combination is_valid_gup_args() rejects: WARN_ON_ONCE, then -1. */
+function refuse_gup_args(w: World, fn: string, what: string): number {
+  WARN_ON_ONCE(w, fn, what);
+  return -1;
+}
+
 /**
  * is_valid_gup_args(): the caller's flags plus to_set, or -1 for the combinations every exported
  * entry point rejects.
  */
 function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_flags: number, to_set: number): number {
-  const bad = (what: string): number => (WARN_ON_ONCE(w, fn, what), -1);
-  if (gup_flags & INTERNAL_GUP_FLAGS) return bad("internal FOLL_* flag passed in");
+  if (gup_flags & INTERNAL_GUP_FLAGS) return refuse_gup_args(w, fn, "internal FOLL_* flag passed in");
   const flags = gup_flags | to_set;
-  if ((flags & FOLL_GET) && (flags & FOLL_PIN)) return bad("FOLL_GET and FOLL_PIN together");
-  if ((flags & FOLL_LONGTERM) && !(flags & FOLL_PIN)) return bad("FOLL_LONGTERM without FOLL_PIN");
-  if ((flags & (FOLL_GET | FOLL_PIN)) && !pages) return bad("FOLL_GET/FOLL_PIN without a pages array");
+  if ((flags & FOLL_GET) && (flags & FOLL_PIN)) return refuse_gup_args(w, fn, "FOLL_GET and FOLL_PIN together");
+  if ((flags & FOLL_LONGTERM) && !(flags & FOLL_PIN)) return refuse_gup_args(w, fn, "FOLL_LONGTERM without FOLL_PIN");
+  if ((flags & (FOLL_GET | FOLL_PIN)) && !pages) return refuse_gup_args(w, fn, "FOLL_GET/FOLL_PIN without a pages array");
   return flags;
 }
 
