@@ -143,6 +143,24 @@ describe("swap", () => {
       expect(read1(w, mm, addr)).toBe(9);
     });
 
+    it("before v5.11 (feb889fb40fa) reclaim puts a pinned page into the swap cache and unmaps it; the next write swaps the same page back in", () => {
+      const old = setup("pre-pin");
+      const pages = [-1];
+      expect(pin_user_pages_fast(old.w, old.addr, 1, FOLL_WRITE, pages)).toBe(1);
+      expect(madvise_pageout(old.w, old.mm, old.addr, 4096)).toEqual(["pinned"]);
+      expect(follow_pte(old.mm, old.addr)).toBeUndefined();
+      expect(old.w.mem.flags[old.page] & PG_swapcache).toBeTruthy();
+      user_access(old.w, old.mm, old.addr, new Uint8Array(1).fill(9), true);
+      expect(follow_pte(old.mm, old.addr)!.pfn).toBe(old.page);
+      expect(old.w.mem.data.read(old.page)[0]).toBe(9);
+
+      const fixed = setup("5.9-5.18");
+      expect(pin_user_pages_fast(fixed.w, fixed.addr, 1, FOLL_WRITE, pages)).toBe(1);
+      expect(madvise_pageout(fixed.w, fixed.mm, fixed.addr, 4096)).toEqual(["pinned"]);
+      expect(follow_pte(fixed.mm, fixed.addr)!.pfn).toBe(fixed.page);
+      expect(fixed.w.mem.flags[fixed.page] & PG_swapcache).toBe(0);
+    });
+
     it("reclaim unmaps a pinned page already in the swap cache before 6.0, and leaves its PTE from 6.0 (folio_try_share_anon_rmap_pte)", () => {
       const pinned_then_reclaimed = (era: string) => {
         const { w, mm, addr } = setup(era);

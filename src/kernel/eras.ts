@@ -21,6 +21,12 @@ export interface KernelConfig {
    * refuses to share an exclusive pinned page. Without it, fork decides on the pin alone.
    */
   anon_exclusive: boolean;
+  /**
+   * Reclaim keeps a maybe-pinned anonymous folio out of the swap cache ("mm: don't put pinned
+   * pages into the swap cache", feb889fb40fa, v5.11); before, it was added and unmapped like any
+   * other and kept only because its extra references failed the final count.
+   */
+  swapcache_skips_pinned: boolean;
   /** Pinning the shared zero page records nothing (c8070b787519, v6.5); before, it counted. */
   zero_page_pin_noop: boolean;
   /** Writable FOLL_LONGTERM pins of dirty-tracked shared file mappings are refused (8ac268436e6d, v6.5). */
@@ -98,6 +104,7 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   fork_early_cow: true,
   cow_reuse: "refcount",
   anon_exclusive: true,
+  swapcache_skips_pinned: true,
   zero_page_pin_noop: true,
   longterm_file_write_refused: true,
   io_uring_file_buffers_refused: false,
@@ -115,17 +122,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, swapcache_skips_pinned: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, swapcache_skips_pinned: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
 ];

@@ -1,8 +1,8 @@
 // mm/vmscan.c shrink_folio_list() for one folio, and mm/rmap.c try_to_unmap(). A page-cache
 // folio is unmapped and freed unless it is under writeback, dirty, maybe pinned (skipped since
 // "mm: do not reclaim private data from pinned page", 2023) or otherwise referenced. An
-// anonymous folio goes out through the swap cache: a maybe-pinned one is never added to it
-// (feb889fb40fa), and from v6.0 an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
+// anonymous folio goes out through the swap cache: from v5.11 a maybe-pinned one is never added
+// to it (feb889fb40fa), and from v6.0 an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_remove_folio } from "./filemap.js";
@@ -38,7 +38,7 @@ function try_to_unmap_anon(w: World, folio: number): boolean {
 
 function shrink_anon_folio(w: World, folio: number): ReclaimResult {
   if (!folio_test(w, folio, PG_swapcache)) {
-    if (folio_maybe_dma_pinned(w, folio)) return "pinned";
+    if (w.config.swapcache_skips_pinned && folio_maybe_dma_pinned(w, folio)) return "pinned";
     add_to_swap(w, folio);
     folio_mark_dirty(w, folio); // a new swap slot holds nothing yet
   }
