@@ -38,7 +38,7 @@ export function goals(xstate: XstateRow[], spin: SpinRow[] | null, check: Defaul
     goal("vs-xstate-shortest", "pincheck at least 100x faster than xstate/graph getShortestPaths at 20,736 states", "at least", 100, x4?.shortest_ratio ?? null, times),
     goal("vs-spin", "pincheck time at most 3x SPIN's on the 4-page micro-model (20,736 states)", "at most", 3, s4?.ratio ?? null, times),
     goal("vs-spin-largest", `pincheck time at most 3x SPIN's on the ${s_last?.pages ?? "largest"}-page micro-model (${s_last?.states.toLocaleString("en-US") ?? "?"} states)`, "at most", 3, s_last?.ratio ?? null, times),
-    goal("states-per-second", "default check: at least 250,000 distinct states per second (warm run)", "at least", 250_000, check.warm.states_per_second, (v) => `${v.toFixed(0)} states/s`),
+    goal("states-per-second", "default check: at least 250,000 distinct states per second (best of 3 warm runs)", "at least", 250_000, check.warm.states_per_second, (v) => `${v.toFixed(0)} states/s`),
     goal("bytes-per-state", "default check: at most 100 bytes per visited state (frontier aside)", "at most", 100, check.warm.bytes_per_state, (v) => `${v.toFixed(1)} bytes`),
     goal("bugs-exhaustive", "every bug switch's counterexample under 1 s: pincheck check (worst bug)", "at most", 1, worst((b) => (b.exhaustive.found ? b.exhaustive.seconds : Infinity)), secs),
     goal("bugs-random", "every bug switch's counterexample under 1 s: pincheck fuzz, to the failing run (worst bug)", "at most", 1, worst((b) => (b.random.found ? b.random.seconds_to_failure : Infinity)), secs),

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { BugHunt } from "./bug_hunt.js";
 import { bug_hunt } from "./bug_hunt.js";
 import type { DefaultCheck } from "./default_check.js";
-import { default_check_bench } from "./default_check.js";
+import { default_check_bench, split_text } from "./default_check.js";
 import { spin_setup, spin_version } from "./spin.js";
 import { table, times } from "./table.js";
 import type { Goal } from "./goals.js";
@@ -67,10 +67,11 @@ out.push("");
 out.push("(c) default check configuration (npm run check)");
 out.push(table(["engine", "states", "transitions", "time", "states/s", "bytes/state"], [
   ["fingerprint, first run", check.cold.states, check.cold.transitions, ms(check.cold.seconds), check.cold.states_per_second.toFixed(0), check.cold.bytes_per_state.toFixed(1)],
-  ["fingerprint, warm", check.warm.states, check.warm.transitions, ms(check.warm.seconds), check.warm.states_per_second.toFixed(0), check.warm.bytes_per_state.toFixed(1)],
+  ["fingerprint, warm (best of 3)", check.warm.states, check.warm.transitions, ms(check.warm.seconds), check.warm.states_per_second.toFixed(0), check.warm.bytes_per_state.toFixed(1)],
   ["  every part copied per clone", check.eager.states, check.eager.transitions, ms(check.eager.seconds), check.eager.states_per_second.toFixed(0), check.eager.bytes_per_state.toFixed(1)],
   ["reference (string keys)", check.reference.states, check.reference.transitions, ms(check.reference.seconds), check.reference.states_per_second.toFixed(0), `${check.reference.bytes_per_state.toFixed(0)} (heap)`],
 ]));
+out.push(`where a warm run's time goes: ${split_text(check.split)}`);
 out.push("");
 out.push("(d) time to the first counterexample (check: all targets in order until one breaks, best of 3; fuzz: default budget, seed 42)");
 out.push(table(["bug switch", "check finds", "steps", "states", "check time", "that target alone", "fuzz finds", "fuzz runs", "to failing run", "with shrinking"],

@@ -2,6 +2,7 @@
 // words (encode_world, what the explorer uses) mean equal kernel state as far as any property
 // or later step can tell (page bytes enter as a hash).
 import type { Inode, MemMap, Mm, Pte, SwapPte, SwapState, World, WorldPart } from "../kernel/index.js";
+import { interned_page } from "../kernel/mm/page_data.js";
 import { bytes_fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
 import type { Words } from "./words.js";
 import { json_words, num_words } from "./words.js";
@@ -58,13 +59,21 @@ export function world_key(w: World): string {
   return [frames.join(";"), mms.join("|"), inodes.join("|"), swap, JSON.stringify(w.block), JSON.stringify(w.pipes), w.events.length].join("#");
 }
 
-/** A page buffer's 64-bit fingerprint, computed once per buffer (as page_hash, for the same reason). */
+/**
+ * A page buffer's 64-bit fingerprint, looked up once per buffer (as page_hash, for the same
+ * reason) and computed once per content: a new buffer mostly holds a pattern seen before.
+ */
 const page_fps = new WeakMap<Uint8Array, readonly [number, number]>();
 function page_fp(out: Words, bytes: Uint8Array): void {
   let fp = page_fps.get(bytes);
   if (fp === undefined) {
-    bytes_fingerprint(bytes);
-    page_fps.set(bytes, (fp = [fp_lo, fp_hi]));
+    const content = interned_page(bytes);
+    fp = page_fps.get(content);
+    if (fp === undefined) {
+      bytes_fingerprint(content);
+      page_fps.set(content, (fp = [fp_lo, fp_hi]));
+    }
+    page_fps.set(bytes, fp);
   }
   out.push2(fp[0], fp[1]);
 }
