@@ -116,6 +116,20 @@ describe("afs_read_dir() over ITER_XARRAY (H7)", () => {
     }
   });
 
+  it.each([undefined, "xarray-unlocked-folios"])("a folio someone else holds locked: -EIO, and the folios already taken are unlocked and put (%s)", (bug) => {
+    const { w, ino } = afs_dir(bug);
+    const inode = w.inodes[ino];
+    const other = __filemap_get_folio(w, inode, 1, FGP_LOCK | FGP_CREAT); // another reader's, locked
+    expect(afs_read_dir(w, ino)).toBe(-EIO);
+    const f0 = cached(w, ino, 0);
+    expect(folio_test_locked(w, f0)).toBe(false);
+    expect(w.mem.refcount[f0]).toBe(1); // the page cache's only: the request's reference is put
+    expect(folio_test_locked(w, other)).toBe(true);
+    expect(w.mem.refcount[other]).toBe(2);
+    expect(afs_fetch_data_pending(w, ino)).toBe(false);
+    expect(w.events).toEqual([]);
+  });
+
   it("a directory smaller than one 2048-byte block is refused", () => {
     const w = boot();
     const ino = create_file(w, "afs");
