@@ -67,7 +67,8 @@ export function iter_remaining(s: IterState): number | null {
  * (mm/gup.c try_grab_folio); a reference adds 1 to the page's own folio, except on a slab folio,
  * whose count get_page() and folio_get() leave alone (include/linux/mm.h, since b9c0e49abfca).
  */
-export function expected_counts(s: IterState): Map<number, Readonly<{ refcount: number; pincount: number }>> {
+export function expected_counts(s: IterState): ReadonlyMap<number, Readonly<{ refcount: number; pincount: number }>> {
+  if (!s.held.some((h) => h.how !== "none" && h.pages.length > 0)) return s.baseline; // the common case: nothing held
   // The baseline's entries are shared, never changed: a held folio's entry is replaced.
   const want = new Map(s.baseline);
   for (const h of s.held) {
