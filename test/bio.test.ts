@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import type { World } from "../src/kernel/index.js";
 import {
-  alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, bio_alloc, bio_check_pages_dirty, bio_flagged, bio_iov_iter_get_pages,
-  bio_iov_vecs_to_alloc, bio_put, bio_release_pages, bio_set_pages_dirty, boot, EFAULT, EIO, folio_end_writeback,
+  alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, BIO_PAGE_REFFED, bio_alloc, bio_check_pages_dirty, bio_flagged, bio_iov_iter_get_pages,
+  bio_iov_vecs_to_alloc, bio_put, bio_release_pages, bio_set_pages_dirty, boot, config_for, EFAULT, EIO, folio_end_writeback,
   folio_put, folio_start_writeback, folio_test, GUP_PIN_COUNTING_BIAS, iov_iter_bvec, iov_iter_init, iov_iter_ubuf,
   mmap_anon, PAGE_SIZE, page_add_rmap, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru,
   PROT_READ, PROT_WRITE, READ, REQ_OP_READ, REQ_OP_WRITE, run_work, set_pte, tmpfile, WRITE,
@@ -212,6 +212,69 @@ describe("bio_iov_iter_get_pages", () => {
       expect(w.mem.pincount[folio]).toBe(1);
       expect(w.vmstat.nr_foll_pin_acquired - w.vmstat.nr_foll_pin_released).toBe(1);
     });
+  });
+});
+
+describe("bio_iov_iter_get_pages before v6.4 (FOLL_GET references, BIO_PAGE_REFFED)", () => {
+  const legacy = () => boot(config_for(undefined, "6.0-6.4"));
+
+  it("a segment continuing the last vec in the same page is merged and gives its extra reference back (same_page)", () => {
+    const w = legacy();
+    const p = spawn(w, 1);
+    const page = pfn_at(p.mm, p.buf);
+    const base = counts(w);
+    const iov = [{ iov_base: p.buf, iov_len: 512 }, { iov_base: p.buf + 512, iov_len: 1024 }];
+    const iter = iov_iter_init(w, READ, iov, 2, 1536);
+    const bio = bio_for(w, iter);
+    expect(bio_iov_iter_get_pages(w, bio, iter, LBS512)).toBe(0);
+    expect(bio_flagged(bio, BIO_PAGE_REFFED)).toBe(true);
+    expect(bio.bi_vcnt).toBe(1);
+    expect(bio.bi_io_vec[0]).toEqual({ bv_page: page, bv_offset: 0, bv_len: 1536 });
+    expect(w.mem.refcount[page]).toBe(base.get(page)![0] + 1); // one reference for the one vec
+    bio_release_pages(w, bio, false);
+    bio_put(w, bio);
+    expect(counts(w)).toEqual(base);
+  });
+
+  it("physically contiguous pages share one vec, each keeping its reference until the release puts it", () => {
+    const w = legacy();
+    const p = spawn(w, 2);
+    const pages = [0, 1].map((k) => pfn_at(p.mm, p.buf + k * PAGE_SIZE));
+    expect(pages[1]).toBe(pages[0] + 1); // the allocator hands out consecutive frames here
+    const base = counts(w);
+    const iter = iov_iter_ubuf(w, READ, p.buf + 512, PAGE_SIZE);
+    const bio = bio_for(w, iter);
+    expect(bio_iov_iter_get_pages(w, bio, iter, LBS512)).toBe(0);
+    expect(bio.bi_vcnt).toBe(1);
+    expect(bio.bi_io_vec[0]).toEqual({ bv_page: pages[0], bv_offset: 512, bv_len: PAGE_SIZE });
+    for (const pg of pages) expect(w.mem.refcount[pg]).toBe(base.get(pg)![0] + 1);
+    bio_release_pages(w, bio, false);
+    bio_put(w, bio);
+    expect(counts(w)).toEqual(base);
+  });
+
+  it("a trailing partial block is trimmed before the pages are added: its page's reference is put, the iterator keeps the bytes", () => {
+    const w = legacy();
+    const p = spawn(w, 2);
+    const pages = [0, 1].map((k) => pfn_at(p.mm, p.buf + k * PAGE_SIZE));
+    const base = counts(w);
+    const iter = iov_iter_ubuf(w, READ, p.buf + 512, PAGE_SIZE - 512 + 100);
+    const bio = bio_for(w, iter);
+    expect(bio_iov_iter_get_pages(w, bio, iter, LBS512)).toBe(0);
+    expect(bio.bi_vcnt).toBe(1);
+    expect(bio.bi_iter.bi_size).toBe(PAGE_SIZE - 512);
+    expect(iter.count).toBe(100);
+    expect(w.mem.refcount[pages[0]]).toBe(base.get(pages[0])![0] + 1);
+    expect(w.mem.refcount[pages[1]]).toBe(base.get(pages[1])![0]);
+    bio_release_pages(w, bio, false);
+    bio_put(w, bio);
+    expect(counts(w)).toEqual(base);
+    // Less than one block: nothing added, -EFAULT, the page given back.
+    const small = bio_for(w, iter);
+    expect(bio_iov_iter_get_pages(w, small, iter, LBS512)).toBe(-EFAULT);
+    expect(small.bi_vcnt).toBe(0);
+    expect(iter.count).toBe(100);
+    expect(counts(w)).toEqual(base);
   });
 });
 

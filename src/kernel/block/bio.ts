@@ -194,25 +194,38 @@ export function bio_release_pages(w: World, bio: bio, mark_dirty: boolean): void
 }
 
 /**
- * The pre-v6.4 __bio_iov_iter_get_pages(): iov_iter_get_pages2() gives FOLL_GET references
- * (FOLL_WRITE for reads), one bvec per page; the bio is BIO_PAGE_REFFED.
+ * bio_iov_iter_get_pages() before v6.4: per iov_iter_get_pages2() call (FOLL_GET references,
+ * FOLL_WRITE for reads), trim the bytes to whole logical blocks (v6.0-6.3; earlier kernels
+ * refused misaligned I/O before this point) and give the trimmed pages back (put_page); a page
+ * that continues the last vec physically is merged into it, and one the vec already holds gives
+ * its extra reference back too (bio_iov_add_page()'s same_page). The bio is BIO_PAGE_REFFED.
  */
-function bio_iov_iter_get_pages_legacy(w: World, bio: bio, iter: iov_iter): number {
+function bio_iov_iter_get_pages_legacy(w: World, bio: bio, iter: iov_iter, len_align_mask: number): number {
   bio_set_flag(bio, BIO_PAGE_REFFED);
-  while (iter.count && !bio_full(bio, 0)) {
+  let ret = 0;
+  do {
     const pages = new Array<number>(bio.bi_max_vecs - bio.bi_vcnt).fill(-1);
     const r = iov_iter_get_pages2(w, iter, pages, BIO_MAX_SIZE - bio.bi_iter.bi_size, pages.length);
-    if (r.ret <= 0) return bio.bi_vcnt ? 0 : r.ret;
-    let left = r.ret;
-    let off = r.offset0!;
-    for (let k = 0; left > 0; k++) {
-      const len = Math.min(left, PAGE_SIZE - off);
-      __bio_add_page(w, bio, pages[k], len, off);
-      left -= len;
-      off = 0;
+    if (r.ret <= 0) {
+      ret = r.ret || -EFAULT;
+      break;
     }
-  }
-  return 0;
+    const nr_pages = DIV_ROUND_UP(r.offset0! + r.ret, PAGE_SIZE);
+    const trim = r.ret & len_align_mask;
+    iov_iter_revert(w, iter, trim);
+    let left = r.ret - trim;
+    if (!left) ret = -EFAULT;
+    let i = 0;
+    for (let off = r.offset0!; left > 0; i++, off = 0) {
+      const len = Math.min(left, PAGE_SIZE - off);
+      const merged = bio_try_merge_page(bio, pages[i], len, off);
+      if (merged === 2) put_page(w, pages[i]);
+      else if (!merged) __bio_add_page(w, bio, pages[i], len, off);
+      left -= len;
+    }
+    for (; i < nr_pages; i++) put_page(w, pages[i]);
+  } while (!ret && iter.count && !bio_full(bio, 0));
+  return bio.bi_vcnt ? 0 : ret;
 }
 
 /** bio_iov_bvec_set(): point the bio at the iterator's own bvecs; no references, no pins. */
@@ -244,7 +257,6 @@ function bio_iov_iter_align_down(w: World, bio: bio, iter: iov_iter, len_align_m
     }
     // [obs] only bv_page is unpinned, though a multi-page bvec holds one pin per page it spans.
     if (bio_flagged(bio, BIO_PAGE_PINNED)) unpin_user_page(w, bv.bv_page);
-    if (bio_flagged(bio, BIO_PAGE_REFFED)) put_page(w, bv.bv_page);
     bio.bi_vcnt--;
     nbytes -= bv.bv_len;
   } while (nbytes);
@@ -267,10 +279,7 @@ export function bio_iov_iter_get_pages(w: World, bio: bio, iter: iov_iter, len_a
     iov_iter_advance(iter, bio.bi_iter.bi_size);
     return 0;
   }
-  if (w.config.dio_get_refs && user_backed_iter(iter)) {
-    const ret = bio_iov_iter_get_pages_legacy(w, bio, iter);
-    return ret || bio_iov_iter_align_down(w, bio, iter, len_align_mask);
-  }
+  if (w.config.dio_get_refs && user_backed_iter(iter)) return bio_iov_iter_get_pages_legacy(w, bio, iter, len_align_mask);
   if (iov_iter_extract_will_pin(iter)) bio_set_flag(bio, BIO_PAGE_PINNED);
   // The simulated device has no P2PDMA memory: no ITER_ALLOW_P2PDMA, no REQ_NOMERGE.
   do {
@@ -352,6 +361,21 @@ export function submit_bio(w: World, bio: bio): void {
 }
 
 /**
+ * bvec_try_merge_page() (__bio_try_merge_page() before v6.4): grow the last vec by len bytes of
+ * page at off when they continue it physically. 0 if not; 1 if merged; 2 if merged into the
+ * page the vec ends in ("same_page": the vec already holds that page).
+ */
+function bio_try_merge_page(bio: bio, page: number, len: number, off: number): 0 | 1 | 2 {
+  if (!bio.bi_vcnt) return 0;
+  const bv = bio.bi_io_vec[bio.bi_vcnt - 1];
+  const vec_end = bv.bv_page * PAGE_SIZE + bv.bv_offset + bv.bv_len;
+  if (vec_end !== page * PAGE_SIZE + off) return 0;
+  bv.bv_len += len;
+  bio.bi_iter.bi_size += len;
+  return Math.floor((vec_end - 1) / PAGE_SIZE) === page ? 2 : 1;
+}
+
+/**
  * bio_add_page() (block/bio.c): append len bytes of page at off, merging into the last vec when
  * they continue it physically (bvec_try_merge_page()); len, or 0 when the bio is full.
  */
@@ -361,14 +385,7 @@ export function bio_add_page(w: World, bio: bio, page: number, len: number, off:
     return 0;
   }
   if (bio.bi_iter.bi_size > BIO_MAX_SIZE - len) return 0;
-  if (bio.bi_vcnt > 0) {
-    const bv = bio.bi_io_vec[bio.bi_vcnt - 1];
-    if (bv.bv_page * PAGE_SIZE + bv.bv_offset + bv.bv_len === page * PAGE_SIZE + off) {
-      bv.bv_len += len;
-      bio.bi_iter.bi_size += len;
-      return len;
-    }
-  }
+  if (bio_try_merge_page(bio, page, len, off)) return len;
   if (bio.bi_vcnt >= bio.bi_max_vecs) return 0;
   __bio_add_page(w, bio, page, len, off);
   return len;
