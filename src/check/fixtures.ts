@@ -2,12 +2,12 @@
 // ext4-like file system whose disk already holds known bytes, so that what a device reads can be
 // recognised in memory.
 import type { Mm, World } from "../kernel/index.js";
-import { mm_alloc, PAGE_SIZE, tmpfile } from "../kernel/index.js";
+import { current_mm, mm_alloc, PAGE_SIZE, tmpfile } from "../kernel/index.js";
 
 /** A new process in the world, made the current task; its mm. */
 export function run_new_process(w: World): Mm {
   w.current = mm_alloc(w);
-  return w.mm(w.current)!;
+  return current_mm(w)!;
 }
 
 /** The byte at offset i of page k of a disk_file(w, pages, "pattern"): never 0xaa or 0xcc runs. */

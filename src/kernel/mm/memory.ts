@@ -104,10 +104,10 @@ function wp_can_reuse_anon_folio(w: World, mm: Mm, folio: number): boolean {
 
 /**
  * reuse_swap_page() (mm/swapfile.c; do_wp_page() used it before 09854ba94c6a, v5.9, do_swap_page()
- * until v5.18): count the page's mappings plus the swap
- * PTEs still naming its slot, and reuse when that is at most one, first taking a sole user's
- * page out of the swap cache (dirty, since the slot no longer holds its data). References that
- * are neither, such as a GUP reference or a pipe buffer, do not count: "COW can break either way".
+ * until v5.18): count the page's mappings plus the swap PTEs still naming its slot, and reuse
+ * when that is at most one, first taking a sole user's page out of the swap cache (dirty, since
+ * the slot no longer holds its data). References that are neither, such as a GUP reference or a
+ * pipe buffer, do not count: "COW can break either way".
  */
 function reuse_swap_page(w: World, page: number, folio: number): boolean {
   const swapcache = folio_test(w, folio, PG_swapcache);
@@ -268,8 +268,10 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
   }
   if (!pte) {
     if (!vma_is_anonymous(vma)) do_fault(w, mm, vma, addr, write);
-    else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: mkwrite(vma, true) }); // clean in a FOLL_FORCE write to a !VM_WRITE mapping
-    else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false }); // do_anonymous_page() read
+    // do_anonymous_page(): writable and dirty only in a VM_WRITE mapping; a FOLL_FORCE write into
+    // another maps the page clean and read-only. A read maps the zero page.
+    else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: mkwrite(vma, true) });
+    else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false });
     return 0;
   }
   if (write ? pte.write : !(flags & FAULT_FLAG_UNSHARE)) return 0;
