@@ -23,8 +23,10 @@ export interface KernelConfig {
   anon_exclusive: boolean;
   /**
    * Reclaim keeps a maybe-pinned anonymous folio out of the swap cache ("mm: don't put pinned
-   * pages into the swap cache", feb889fb40fa, v5.11); before, it was added and unmapped like any
-   * other and kept only because its extra references failed the final count.
+   * pages into the swap cache", feb889fb40fa, v5.11; the 5.9-5.18 era folds in 5.9 and 5.10,
+   * which lacked it); before, it was added to the swap cache and unmapped like any other. The
+   * check after unmapping that then keeps it ("mm: do not reclaim private data from pinned
+   * page", 2023) is applied in every era.
    */
   swapcache_skips_pinned: boolean;
   /** Pinning the shared zero page records nothing (c8070b787519, v6.5); before, it counted. */

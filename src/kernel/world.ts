@@ -1,5 +1,6 @@
 // The simulated machine: one value holding every piece of kernel state, so that the engines can
-// clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere.
+// clone it, hash it and replay it. Nothing in src/kernel keeps state elsewhere (the one table
+// outside, page_data.ts's page contents, is a content-addressed cache: no world can tell it is there).
 //
 // Clones are copy-on-access: a clone shares each part (the page frames, the address spaces,
 // the block layer, ...) with the world it came from, and copies a part the first time its own
@@ -101,11 +102,20 @@ export class World {
     return (this._mms[i] = clone_mm(this._mms[i]));
   }
   /**
-   * mms[i] to read without copying it, for a walk that never writes (GUP-fast's lockless page-table
-   * walk): writing through it would write every world that shares it.
+   * The address spaces to read without copying them, for walks that never write (GUP-fast's
+   * lockless page-table walk, rmap's search for the PTEs to change): writing through them would
+   * write every world that shares them.
    */
-  mm_for_read(i: number): Readonly<Mm> | undefined {
-    return this._mms[i];
+  get mms_for_read(): readonly Readonly<Mm>[] {
+    return this._mms;
+  }
+  /** mm_alloc()'s new address space, appended as this world's own, the others left shared. */
+  add_mm(mm: Mm): void {
+    if (!(this.raw & MMS)) {
+      this.own_mms_array();
+      if (this._mms.length < 31) this.mm_own |= 1 << this._mms.length;
+    }
+    this._mms.push(mm);
   }
   private own_mms_array(): void {
     if (this.mms_array_own) return;

@@ -24,7 +24,7 @@ function next_free_frame(w: World): number {
 
 /** The first mm whose page table maps the page, or -1. */
 export function mapper(w: World, h: PageHandle): number {
-  return w.mms.findIndex((mm) => mm.ptes.get(h.id.vpn)?.pfn === h.id.pfn);
+  return w.mms_for_read.findIndex((mm) => mm.ptes.get(h.id.vpn)?.pfn === h.id.pfn);
 }
 
 const touch = (w: World, mm: number, addr: number): void => {
@@ -59,7 +59,7 @@ export const page_driver: Driver<PageHandle> = {
       case "RECLAIM": shrink_folio(w, pfn); break;
       case "SWAP_IN": {
         // The owner of the swap PTE writes: do_swap_page() brings the page back, maybe in a new folio.
-        const owner = w.mms.findIndex((mm) => mm.swap.has(h.id.vpn));
+        const owner = w.mms_for_read.findIndex((mm) => mm.swap.has(h.id.vpn));
         touch(w, owner, h.addr);
         h.id = page_id(w, follow_pte(w.mm(owner)!, h.addr)!.pfn, h.addr);
         break;

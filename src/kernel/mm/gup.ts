@@ -1,7 +1,6 @@
-// mm/gup.c: taking and dropping FOLL_GET references and FOLL_PIN pins on user pages.
-// GUP-fast and the slow path are folded into one walk per page that grabs what the fast path
-// would grab and faults in (write, or FAULT_FLAG_UNSHARE for R/O pins of shared anon pages)
-// what it would leave to the slow path; the counts and flags that result are the kernel's.
+// mm/gup.c: taking and dropping FOLL_GET references and FOLL_PIN pins on user pages. The *_fast
+// entry points walk the page tables locklessly first (gup_fast()) and leave the pages that need a
+// fault (a write, or FAULT_FLAG_UNSHARE for R/O pins of shared anon pages) to the slow path.
 import { BUG, WARN, WARN_ON_ONCE } from "../include/bug.js";
 import { EFAULT, EINVAL, ENOMEM, EOVERFLOW } from "../include/errno.js";
 import {
@@ -16,7 +15,7 @@ import {
   PageAnonExclusive,
 } from "./folio.js";
 import { PG_anon, PG_dirty, ZERO_PFN } from "./mem_map.js";
-import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
+import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_SIGSEGV, VM_FAULT_WRITE } from "./memory.js";
 import { mapping_needs_dirty_tracking } from "../fs/inode.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import {
@@ -179,11 +178,10 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
     else if (must_unshare(w, vma, flags, pte.pfn)) fault = FAULT_FLAG_UNSHARE;
     else return pte.pfn;
     if (flags & FOLL_NOFAULT) return -EFAULT;
-    // A write fault on a present or swapped-out page goes through do_wp_page() or do_swap_page(),
-    // which report VM_FAULT_WRITE.
-    const breaks_cow = fault === FAULT_FLAG_WRITE && (pte !== undefined || mm.swap.has(addr / PAGE_SIZE));
-    if (handle_mm_fault(w, mm, addr, fault)) return -EFAULT;
-    if (!w.config.anon_exclusive && breaks_cow && !(vma.vm_flags & VM_WRITE)) flags |= FOLL_COW;
+    const ret = handle_mm_fault(w, mm, addr, fault);
+    if (ret & VM_FAULT_SIGSEGV) return -EFAULT;
+    // faultin_page() before v6.0: a COW broken in a mapping without VM_WRITE lets the retry follow the dirty PTE.
+    if (!w.config.anon_exclusive && (ret & VM_FAULT_WRITE) && !(vma.vm_flags & VM_WRITE)) flags |= FOLL_COW;
   }
   return -EFAULT;
 }
@@ -193,7 +191,7 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
  * (possibly fewer), or -errno if none.
  */
 function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, flags: number, pages: number[], at = 0): number {
-  if (flags & FOLL_PIN) mm_set_flag(mm, MMF_HAS_PINNED);
+  if (flags & FOLL_PIN) mm_set_has_pinned_flag(w, mm.id);
   let got = 0;
   let err = 0;
   for (; got < nr_pages; got++) {
@@ -204,6 +202,11 @@ function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, fla
     pages[at + got] = page;
   }
   return got === 0 && err ? err : got;
+}
+
+/** mm_set_has_pinned_flag(): the bit is tested first, so an mm already marked is not written (nor copied). */
+function mm_set_has_pinned_flag(w: World, mm: number): void {
+  if (!mm_flag(w.mms_for_read[mm], MMF_HAS_PINNED)) mm_set_flag(w.mm(mm)!, MMF_HAS_PINNED);
 }
 
 /** The only flags GUP-fast (and so its slow-path fallback) accepts. */
@@ -224,14 +227,17 @@ const GUP_FAST_FLAGS =
  */
 function gup_fast(w: World, mm: Readonly<Mm>, start: number, nr_pages: number, flags: number, pages: number[]): number {
   let got = 0;
+  let vma: Vma | undefined;
   for (; got < nr_pages; got++) {
     const addr = start + got * PAGE_SIZE;
     const pte = follow_pte(mm, addr);
     if (!pte || pte.pfn === ZERO_PFN || ((flags & FOLL_WRITE) && !pte.write)) break;
-    const vma = find_vma(mm, addr);
-    if (!vma || check_vma_flags(w, vma, flags)) break;
+    if (!vma || addr >= vma.vm_end) {
+      vma = find_vma(mm, addr); // pages go up: a VMA is looked up and checked once
+      if (!vma || check_vma_flags(w, vma, flags)) break;
+    }
     const folio = page_folio(w, pte.pfn);
-    if (w.mem.refcount[folio] <= 0) break;
+    if (w.mem.refcount[folio] <= 0) break; // folio_try_get() fails quietly; the slow path WARNs
     if ((flags & FOLL_LONGTERM) && !folio_test(w, folio, PG_anon)) break;
     if (must_unshare(w, vma, flags, pte.pfn)) break;
     try_grab_folio(w, folio, 1, flags);
@@ -246,10 +252,9 @@ function get_user_pages_fast_common(w: World, start: number, nr_pages: number, f
     WARN_ON_ONCE(w, "gup_fast_fallback", "FOLL_* flag GUP-fast does not handle");
     return -EINVAL;
   }
-  const mm = w.mm_for_read(w.current);
+  const mm = w.mms_for_read[w.current];
   if (!mm) return -EFAULT;
-  // mm_set_has_pinned_flag(): tests the bit first, so the mm is written once.
-  if ((flags & FOLL_PIN) && !mm_flag(mm, MMF_HAS_PINNED)) mm_set_flag(current_mm(w)!, MMF_HAS_PINNED);
+  if (flags & FOLL_PIN) mm_set_has_pinned_flag(w, w.current);
   // start = untagged_addr(start) & PAGE_MASK; len = nr_pages << PAGE_SHIFT in unsigned long, so a
   // negative int nr_pages is a length just short of 2^64.
   start = page_align_down(start);

@@ -17,6 +17,7 @@ import { delete_from_swap_cache, folio_free_swap, free_swap_and_cache, free_swap
 export const FAULT_FLAG_WRITE = 1 << 0;
 export const FAULT_FLAG_UNSHARE = 1 << 10;
 
+export const VM_FAULT_WRITE = 0x0008;
 export const VM_FAULT_SIGSEGV = 0x0040;
 
 const vpn = (addr: number): number => Math.floor(addr / PAGE_SIZE);
@@ -186,7 +187,7 @@ function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): voi
  * reference (folio_ref_add(folio, nr_pages - 1)) and its page's mapcount, every page
  * AnonExclusive (folio_add_new_anon_rmap(RMAP_EXCLUSIVE)). Falls back to an order-0 fault, as
  * alloc_anon_folio() does, when the range leaves the VMA or a PTE in it is already populated.
- * 0, or VM_FAULT_SIGSEGV when no VMA covers addr.
+ * 0, VM_FAULT_SIGSEGV when no VMA covers addr, or what the order-0 fault returned.
  */
 export function do_anonymous_folio(w: World, mm: Mm, addr: number, order: number): number {
   const vma = find_vma(mm, addr);
@@ -198,10 +199,11 @@ export function do_anonymous_folio(w: World, mm: Mm, addr: number, order: number
   if (!suitable) return handle_mm_fault(w, mm, addr, FAULT_FLAG_WRITE);
   const folio = alloc_pages(w.mem, order, PG_anon | PG_anon_exclusive | PG_lru);
   w.mem.refcount[folio] = nr;
+  const rw = mkwrite(vma, true); // writable and dirty only in a VM_WRITE mapping, as at order 0
   for (let k = 0; k < nr; k++) {
     w.mem.flags[folio + k] |= PG_anon_exclusive;
     w.mem.mapcount[folio + k] = 1;
-    set_pte(mm, start + k * PAGE_SIZE, { pfn: folio + k, write: mkwrite(vma, true), dirty: true });
+    set_pte(mm, start + k * PAGE_SIZE, { pfn: folio + k, write: rw, dirty: rw });
   }
   vma.anon_vma = true;
   return 0;
@@ -255,7 +257,11 @@ function swap_in_by_mapcount(w: World, mm: Mm, vma: Vma, addr: number, entry: Sw
   if (write && !reuse) do_wp_page(w, mm, vma, addr, follow_pte(mm, addr)!, true);
 }
 
-/** handle_mm_fault(): 0, or VM_FAULT_SIGSEGV when no VMA covers addr. */
+/**
+ * handle_mm_fault(): VM_FAULT_SIGSEGV when no VMA covers addr; VM_FAULT_WRITE when a write
+ * fault went through do_wp_page() or do_swap_page(), which break COW (kernels before v6.0
+ * reported it, and GUP's FOLL_COW followed it); else 0.
+ */
 export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): number {
   const vma = find_vma(mm, addr);
   if (!vma) return VM_FAULT_SIGSEGV;
@@ -264,17 +270,19 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
   const swp = mm.swap.get(vpn(addr));
   if (!pte && swp) {
     do_swap_page(w, mm, vma, addr, swp, write);
-    return 0;
+    return write ? VM_FAULT_WRITE : 0;
   }
   if (!pte) {
     if (!vma_is_anonymous(vma)) do_fault(w, mm, vma, addr, write);
-    // do_anonymous_page(): writable and dirty only in a VM_WRITE mapping; a FOLL_FORCE write into
-    // another maps the page clean and read-only. A read maps the zero page.
-    else if (write) set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: mkwrite(vma, true), dirty: mkwrite(vma, true) });
-    else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false });
+    else if (write) {
+      // do_anonymous_page(): writable and dirty only in a VM_WRITE mapping; a FOLL_FORCE write
+      // into another maps the page clean and read-only.
+      const rw = mkwrite(vma, true);
+      set_pte(mm, addr, { pfn: new_anon_page(w, vma), write: rw, dirty: rw });
+    } else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false }); // a read maps the zero page
     return 0;
   }
   if (write ? pte.write : !(flags & FAULT_FLAG_UNSHARE)) return 0;
   do_wp_page(w, mm, vma, addr, pte, write);
-  return 0;
+  return write ? VM_FAULT_WRITE : 0;
 }

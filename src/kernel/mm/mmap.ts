@@ -17,8 +17,8 @@ export const MAP_PRIVATE = 0x02;
 
 /** mm_alloc(): a new, empty address space; returns its index in w.mms. */
 export function mm_alloc(w: World): number {
-  const id = w.mms.length;
-  w.mms.push({ id, vmas: [], ptes: new Map(), swap: new Map(), flags: 0, mmap_base: 0x7f0000000000, parent: -1 });
+  const id = w.mms_for_read.length;
+  w.add_mm({ id, vmas: [], ptes: new Map(), swap: new Map(), flags: 0, mmap_base: 0x7f0000000000, parent: -1 });
   return id;
 }
 

@@ -19,12 +19,16 @@ export function page_remove_rmap(w: World, page: number): void {
   folio_put(w, page_folio(w, page));
 }
 
-/** Every (mm, virtual page number, pte) that maps page, in a fixed order. */
+/**
+ * Every (mm, virtual page number, pte) that maps page, in a fixed order. The callers change those
+ * PTEs, so the address spaces found are this world's own; the others are only read.
+ */
 export function rmap_walk(w: World, page: number): { mm: Mm; vpn: number; pte: Pte }[] {
   const out: { mm: Mm; vpn: number; pte: Pte }[] = [];
-  for (const mm of w.mms) {
-    if (!mm) continue;
-    for (const [vpn, pte] of mm.ptes) if (pte.pfn === page) out.push({ mm, vpn, pte });
+  const all = w.mms_for_read;
+  for (let i = 0; i < all.length; i++) {
+    let mm: Mm | undefined;
+    for (const [vpn, pte] of all[i].ptes) if (pte.pfn === page) out.push({ mm: (mm ??= w.mm(i)!), vpn, pte });
   }
   return out;
 }

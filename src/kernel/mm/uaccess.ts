@@ -5,7 +5,7 @@ import { PAGE_SIZE, TASK_SIZE_MAX } from "../include/page.js";
 import { kread, kwrite } from "../lib/string.js";
 import type { World } from "../world.js";
 import { current_mm } from "../world.js";
-import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault } from "./memory.js";
+import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_SIGSEGV } from "./memory.js";
 import type { Mm } from "./mm_types.js";
 import { find_vma, VM_READ, VM_WRITE } from "./mm_types.js";
 
@@ -19,7 +19,7 @@ function user_page(w: World, mm: Mm, addr: number, write: boolean): number {
   if (!vma || !(vma.vm_flags & (write ? VM_WRITE : VM_READ))) return -1; // the arch fault handler's access check
   let pte = follow_pte(mm, addr);
   if (!pte || (write && !pte.write)) {
-    if (handle_mm_fault(w, mm, addr, write ? FAULT_FLAG_WRITE : 0)) return -1;
+    if (handle_mm_fault(w, mm, addr, write ? FAULT_FLAG_WRITE : 0) & VM_FAULT_SIGSEGV) return -1;
     pte = follow_pte(mm, addr);
   }
   return pte ? pte.pfn : -1;

@@ -43,7 +43,7 @@ function shrink_anon_folio(w: World, folio: number): ReclaimResult {
     folio_mark_dirty(w, folio); // a new swap slot holds nothing yet
   }
   if (!try_to_unmap_anon(w, folio)) return "pinned";
-  if (folio_maybe_dma_pinned(w, folio)) return "pinned";
+  if (folio_maybe_dma_pinned(w, folio)) return "pinned"; // unmapped, so no new pins: not paged out (2023, every era)
   if (folio_test(w, folio, PG_dirty)) {
     // pageout() -> swap_writepage(): synchronous here.
     w.swap.slots.get(w.mem.index[folio])!.bytes = w.mem.data.read(folio).slice();
