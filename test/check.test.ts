@@ -122,6 +122,7 @@ describe("pincheck CLI", () => {
     [["check", "--depth", "x"], /--depth must be an integer from 0 to 12, got 'x'/],
     [["check", "--depth", "13"], /--depth must be an integer from 0 to 12/],
     [["check", "--depth"], /--depth needs a value/],
+    [["check", "--depth="], /^pincheck: --depth needs a value: /],
     [["check", "--frob"], /unknown option '--frob'/],
     [["check", "--target", "nope"], /--target must be one of .*iov_iter, catalog, got 'nope'/],
     [["check", "extra"], /unexpected argument 'extra'/],

@@ -102,6 +102,7 @@ describe("pincheck docs", () => {
   it("bad input exits 2 with one line", () => {
     expect(() => run("--bogus")).toThrow(UsageError);
     expect(() => run("--out")).toThrow(/--out needs a value/);
+    expect(() => run("--out=")).toThrow(/^--out needs a value: /);
     const r = spawnSync("npx", ["tsx", "src/cli/main.ts", "docs", "--check=yes"], { encoding: "utf8", env: { ...process.env, CI: "true" } });
     expect(r.status).toBe(2);
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("pincheck"));

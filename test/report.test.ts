@@ -227,6 +227,8 @@ describe("pincheck report", () => {
     expect(usage_error("--outt", "x")).toMatch(/^unknown option '--outt' \(flags: --out, --trace, --era, --bug, --json, --help\)$/);
     expect(usage_error("--out")).toBe("--out needs a value: an HTML file path");
     expect(usage_error("--trace")).toMatch(/^--trace needs a value: an ITF trace file/);
+    expect(usage_error("--out=")).toBe("--out needs a value: an HTML file path"); // parseArgs reads "" here
+    expect(usage_error("--trace=")).toMatch(/^--trace needs a value: an ITF trace file/);
     expect(usage_error("--json=yes")).toBe("--json takes no value");
     expect(usage_error("--trace", join(tmp, "missing.json"))).toMatch(/^cannot read trace '.*missing\.json': /);
     expect(usage_error("extra")).toMatch(/^unexpected argument 'extra'/);

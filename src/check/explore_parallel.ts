@@ -5,8 +5,9 @@
 // encoding, fingerprint: the costly part) and sends back its successors as fingerprints. This
 // thread merges them in the order the serial search would meet them (by parent number, then
 // action index), so it numbers the new states and decides what is new exactly as explore()
-// does; each worker then keeps its new successors, runs check() on them in that order and
-// drops the rest. States never move between threads; a worker that ends up with much more
+// does; each worker then runs check() on its new successors in that order, drops the rest and,
+// below the depth bound, keeps the new ones (offered to Model.retain) as its next frontier; at the
+// bound it keeps none. States never move between threads; a worker that ends up with much more
 // of the frontier than the others hands some of it over as paths, which the receiver replays.
 // Fingerprints are only as good as the encodings: a string-id collision in words.ts could
 // encode one state two ways in two workers (at most a duplicate state, never a missed one).
@@ -131,7 +132,7 @@ export async function explore_parallel<S, A>(
     }
     if (bad) return found(bad.v, path_to(links, bad.id), undefined, bad.id + 1, at.get(bad.id)!);
     if (stop) return stop.id !== null ? found(stop.v, path_to(links, stop.id), undefined, stop.states, stop.at) : found(stop.v, path_to(links, stop.parent), stop.k, stop.states, stop.at);
-    frontier = keep.map((k) => k.ids); // without hold, for the progress line's count only
+    frontier = keep.map((k) => k.ids); // at the bound (no hold) the workers keep none: this only feeds the progress line, and the bound ends the loop
     if (hold) frontier_peak = Math.max(frontier_peak, frontier.reduce((a, f) => a + f.length, 0));
     return null;
   };

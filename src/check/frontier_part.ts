@@ -124,7 +124,11 @@ export class FrontierPart {
   private move(drop: Int32Array, adopt: Int32Array, paths: number[][]): null {
     const { model } = this;
     const gone = new Set(drop);
-    const theirs = paths.map((p, i) => ({ id: adopt[i], s: replay_path(model, this.initial, p).state }));
+    const theirs = paths.map((p, i) => {
+      const s = replay_path(model, this.initial, p).state;
+      model.retain?.(s); // it joins this part's frontier, as a state kept here does
+      return { id: adopt[i], s };
+    });
     this.frontier = [...this.frontier.filter((x) => !gone.has(x.id)), ...theirs].sort((a, b) => a.id - b.id);
     return null;
   }

@@ -5,7 +5,7 @@
 // with a hole, where extraction fails part-way.
 import type { iov_iter, KernelConfig, World } from "../kernel/index.js";
 import {
-  alloc_pages, boot, compact_world, folioq_from, ITER_DEST, ITER_SOURCE, ITER_TYPE_NAMES, iov_iter_bvec,
+  alloc_pages, boot, compact_world, current_mm, folioq_from, ITER_DEST, ITER_SOURCE, ITER_TYPE_NAMES, iov_iter_bvec,
   iov_iter_folio_queue, iov_iter_init, iov_iter_kvec, iov_iter_ubuf, iov_iter_xarray, kmalloc, kwrite,
   mmap_anon, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE, seal_world, user_access, vmalloc, xa_init, xa_store,
 } from "../kernel/index.js";
@@ -97,7 +97,7 @@ const builders: Builder[] = [
  * pins page 0, then faults, so extract_iter_to_sg() takes its error path.
  */
 const hole: Builder = (m, dir) => {
-  munmap(m.w, m.w.mm(m.w.current)!, m.ubuf + PAGE_SIZE, PAGE_SIZE);
+  munmap(m.w, current_mm(m.w)!, m.ubuf + PAGE_SIZE, PAGE_SIZE);
   return { iter: iov_iter_ubuf(m.w, dir, m.ubuf + 0x100, 0x2e00), total: 0x2e00 };
 };
 

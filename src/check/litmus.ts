@@ -663,18 +663,18 @@ export function compile_litmus(lit: LitmusFile): Compiled {
       const v: Vars = {};
       for (const it of lit.setup) {
         if ("process" in it) {
-          const p = run_new_process(w).id;
-          const buf = mmap_anon(w, w.mm(p)!, it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
+          const mm = run_new_process(w);
+          const buf = mmap_anon(w, mm, it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
           // mTHP: each naturally aligned run faulted in as one large folio (THP "always" for that size).
-          if (it.thp) for (let k = 0; k < it.pages; k += 1 << it.thp) do_anonymous_folio(w, w.mm(p)!, buf + k * PAGE_SIZE, it.thp);
-          user_access(w, w.mm(p)!, buf, new Uint8Array(it.pages * PAGE_SIZE).fill(it.fill), true);
-          v[`p.${it.process}`] = p;
+          if (it.thp) for (let k = 0; k < it.pages; k += 1 << it.thp) do_anonymous_folio(w, mm, buf + k * PAGE_SIZE, it.thp);
+          user_access(w, mm, buf, new Uint8Array(it.pages * PAGE_SIZE).fill(it.fill), true);
+          v[`p.${it.process}`] = mm.id;
           v[`a.${it.process}`] = buf;
         } else if ("mapping" in it) {
-          const p = v[`p.${it.proc}`];
-          const m = mmap_file(w, w.mm(p)!, v[`f.${it.file}`], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE, it.share === "MAP_SHARED" ? MAP_SHARED : MAP_PRIVATE);
+          const mm = w.mm(v[`p.${it.proc}`])!;
+          const m = mmap_file(w, mm, v[`f.${it.file}`], it.pages * PAGE_SIZE, PROT_READ | PROT_WRITE, it.share === "MAP_SHARED" ? MAP_SHARED : MAP_PRIVATE);
           if (it.touch !== "none")
-            for (let k = 0; k < it.pages; k++) user_access(w, w.mm(p)!, m + k * PAGE_SIZE, new Uint8Array(1), it.touch === "write");
+            for (let k = 0; k < it.pages; k++) user_access(w, mm, m + k * PAGE_SIZE, new Uint8Array(1), it.touch === "write");
           v[`a.${it.mapping}`] = m;
         } else {
           const ino = create_file(w, it.fs);
@@ -797,13 +797,10 @@ export const outcome_text = (o: Outcome): string =>
 
 /** The scenario model whose check is the outcome (for explore's shortest witness). */
 export function litmus_model(c: Compiled, config: KernelConfig): Model<ScenarioState, ScenarioAction> {
-  return {
-    ...scenario_model(c.scenario, config, [], (s) => litmus_view(c, s)),
-    check(s) {
-      const why = outcome_in(c, s);
-      return why ? { property: outcome_text(c.lit.outcome), message: why } : null;
-    },
-  };
+  return scenario_model(c.scenario, config, (s) => {
+    const why = outcome_in(c, s);
+    return why ? { property: outcome_text(c.lit.outcome), message: why } : null;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,6 @@
 // can. The explorer chooses every interleaving; a step is named so a trace can be replayed.
 import type { KernelConfig, World } from "../kernel/index.js";
 import { blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, run_work, seal_world } from "../kernel/index.js";
-import { first_broken } from "../../properties/property.js";
-import type { WorldProperty, WorldView } from "../../properties/world_property.js";
 import type { Model } from "./explore.js";
 import { encode_world, world_key } from "./world_key.js";
 import type { Words } from "./words.js";
@@ -109,16 +107,14 @@ export const scenario_key = (s: ScenarioState): string =>
   `${s.pc.join(",")}|${JSON.stringify(Object.entries(s.vars).sort((a, b) => (a[0] < b[0] ? -1 : 1)))}|${world_key(s.w)}`;
 
 /** scenario_key as words. */
-export function scenario_encode(s: ScenarioState, out: Words): void {
+function scenario_encode(s: ScenarioState, out: Words): void {
   json_words(out, s.pc);
   canonical_words(out, s.vars);
   encode_world(s.w, out);
 }
 
-/** The scenario as a model: every interleaving, with the properties checked on view(s). */
-export function scenario_model(
-  sc: Scenario, config: KernelConfig, properties: readonly WorldProperty[], view: (s: ScenarioState) => WorldView,
-): Model<ScenarioState, ScenarioAction> {
+/** The scenario as a model: every interleaving, each state judged by check. */
+export function scenario_model(sc: Scenario, config: KernelConfig, check: Model<ScenarioState, ScenarioAction>["check"]): Model<ScenarioState, ScenarioAction> {
   const init = initial_state(sc, config);
   return {
     initial: () => [init],
@@ -126,7 +122,7 @@ export function scenario_model(
     step: (s, a) => apply_action(s, sc, a),
     key: scenario_key,
     encode: scenario_encode,
-    check: (s) => first_broken(properties, view(s)),
+    check,
     retain: (s) => compact_world(s.w),
   };
 }

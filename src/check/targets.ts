@@ -2,7 +2,7 @@
 // configuration. A target turns a trace (initial-state name + actions) back into states, so
 // traces print, serialise and replay the same way whatever produced them.
 import { iter_properties, world_properties } from "../../properties/index.js";
-import { guarded_ids } from "../../properties/property.js";
+import { first_broken, guarded_ids } from "../../properties/property.js";
 import type { WorldView } from "../../properties/world_property.js";
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { Model } from "./explore.js";
@@ -99,7 +99,7 @@ export const scenario_files = () => (compiled ??= catalog_files().map((f) => com
 export function scenario_targets(config: KernelConfig): Target[] {
   return scenario_files().map((c) => {
     const view = last_view((s: ScenarioState) => litmus_view(c, s));
-    const model = scenario_model(c.scenario, config, world_properties, view) as unknown as Model<unknown, unknown>;
+    const model = scenario_model(c.scenario, config, (s) => first_broken(world_properties, view(s))) as unknown as Model<unknown, unknown>;
     return {
       id: c.lit.id,
       depth_bounded: false,

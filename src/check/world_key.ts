@@ -2,7 +2,7 @@
 // words (encode_world, what the explorer uses) mean equal kernel state as far as any property
 // or later step can tell (page bytes enter as a hash).
 import type { Inode, MemMap, Mm, Pte, SwapPte, SwapState, World, WorldPart } from "../kernel/index.js";
-import { interned_page } from "../kernel/mm/page_data.js";
+import { interned_page } from "../kernel/index.js";
 import { bytes_fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
 import type { Words } from "./words.js";
 import { json_words, num_words } from "./words.js";

@@ -34,6 +34,8 @@ export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>
     const lists: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(spec)) {
       const x = values[k];
+      // parseArgs takes "--x=" as the value "": refuse it as a missing one.
+      if (x === "" || (Array.isArray(x) && x.includes(""))) throw new UsageError(`--${k} needs a value: ${v.allowed}`);
       if (v.multiple) lists[k] = (x ?? []) as string[];
       else flags[k] = x as string | boolean | undefined;
     }

@@ -7,7 +7,7 @@ import {
 } from "../check/litmus.js";
 import { era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
-import { era_flag } from "./kernel_flags.js";
+import { era_flag, kernel_flag_specs } from "./kernel_flags.js";
 
 export const scenario_help = `usage: pincheck scenario FILE | --all [--era ERA] [--json] [--trace] [--write-verdicts FILE]
 
@@ -32,7 +32,7 @@ const row_text = (r: VerdictResult): string => {
 
 export function run_scenario(argv: string[]): number {
   const flags = parse_flags(argv, {
-    all: { type: "boolean" }, era: { type: "string", allowed: era_ids().join(", ") }, json: { type: "boolean" },
+    all: { type: "boolean" }, era: kernel_flag_specs().era, json: { type: "boolean" },
     trace: { type: "boolean" }, "write-verdicts": { type: "string", allowed: "a file path, e.g. docs/verdicts.md" },
     help: { type: "boolean" },
   }, 1);

@@ -5,6 +5,7 @@ export * from "./include/foll.js";
 export * from "./include/page.js";
 export * from "./world.js";
 export * from "./mm/mem_map.js";
+export * from "./mm/page_data.js";
 export * from "./mm/mm_types.js";
 export * from "./mm/folio.js";
 export * from "./mm/gup.js";

@@ -11,6 +11,8 @@ const ZERO = new Uint8Array(PAGE_SIZE);
  * cost a fraction of hashing the whole page.
  */
 const contents = new Map<number, Uint8Array[]>();
+/** Per buffer looked up, its answer: the encoder and the frontier's interning ask for the same buffers. */
+const interned_of = new WeakMap<Uint8Array, Uint8Array>();
 
 function sample_hash(buf: Uint8Array): number {
   const words = new Int32Array(buf.buffer, buf.byteOffset, PAGE_SIZE >> 2);
@@ -25,6 +27,12 @@ function sample_hash(buf: Uint8Array): number {
  */
 export function interned_page(buf: Uint8Array): Uint8Array {
   if (buf.length !== PAGE_SIZE || buf.byteOffset & 3) return buf; // not a page: its own content
+  let kept = interned_of.get(buf);
+  if (kept === undefined) interned_of.set(buf, (kept = content_of(buf)));
+  return kept;
+}
+
+function content_of(buf: Uint8Array): Uint8Array {
   const h = sample_hash(buf);
   const list = contents.get(h);
   if (!list) {
