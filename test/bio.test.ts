@@ -2,7 +2,7 @@
 // align-down trimming with its [obs] pin accounting), releasing pages with and without dirtying,
 // and bio_check_pages_dirty()'s deferred re-dirty + unpin.
 import { describe, expect, it } from "vitest";
-import type { World } from "../src/kernel/index.js";
+import type { bio, World } from "../src/kernel/index.js";
 import {
   alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, BIO_PAGE_REFFED, bio_alloc, bio_check_pages_dirty, bio_flagged, bio_iov_iter_get_pages,
   bio_iov_vecs_to_alloc, bio_put, bio_release_pages, bio_set_pages_dirty, boot, config_for, EFAULT, EIO, folio_end_writeback,
@@ -13,6 +13,14 @@ import {
 import { counts, map_shared_written, pfn_at, quiescent, spawn } from "./helpers/proc.js";
 
 const LBS512 = 511;
+
+/** Release the bio's pages and free it: every count back at base, nothing left over, no warning. */
+function release_to_base(w: World, b: bio, base: ReturnType<typeof counts>): void {
+  bio_release_pages(w, b, false);
+  bio_put(w, b);
+  expect(counts(w)).toEqual(base);
+  expect(quiescent(w)).toEqual([]);
+}
 
 /** A bio sized for the iterator, as iomap allocates it. */
 const bio_for = (w: World, iter: Parameters<typeof bio_iov_vecs_to_alloc>[0], op = REQ_OP_READ) =>
@@ -42,11 +50,8 @@ describe("bio_iov_iter_get_pages", () => {
     for (const pg of pages) expect(w.mem.refcount[pg]).toBe(base.get(pg)![0] + GUP_PIN_COUNTING_BIAS);
     expect(w.vmstat.nr_foll_pin_acquired).toBe(3);
 
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
+    release_to_base(w, bio, base);
     for (const pg of pages) expect(folio_test(w, pg, PG_dirty)).toBe(false);
-    expect(quiescent(w)).toEqual([]);
   });
 
   it("IOVEC: only the segments' pages are pinned, one extraction per segment", () => {
@@ -67,10 +72,7 @@ describe("bio_iov_iter_get_pages", () => {
     expect(w.mem.refcount[pages[0]]).toBe(base.get(pages[0])![0] + GUP_PIN_COUNTING_BIAS);
     expect(w.mem.refcount[pages[1]]).toBe(base.get(pages[1])![0]);
     expect(w.mem.refcount[pages[2]]).toBe(base.get(pages[2])![0] + GUP_PIN_COUNTING_BIAS);
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
-    expect(quiescent(w)).toEqual([]);
+    release_to_base(w, bio, base);
   });
 
   it("BVEC: the bio uses the iterator's bvecs in place (BIO_CLONED), with no references and no pins", () => {
@@ -127,10 +129,7 @@ describe("bio_iov_iter_get_pages", () => {
     expect(w.mem.refcount[pages[0]]).toBe(base.get(pages[0])![0] + GUP_PIN_COUNTING_BIAS);
     expect(w.mem.refcount[pages[1]]).toBe(base.get(pages[1])![0]); // dropped with its bvec
     expect(w.vmstat).toEqual({ nr_foll_pin_acquired: 2, nr_foll_pin_released: 1 });
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
-    expect(quiescent(w)).toEqual([]);
+    release_to_base(w, bio, base);
   });
 
   it("align-down: a trailing partial block within a bvec only shortens it", () => {
@@ -144,9 +143,7 @@ describe("bio_iov_iter_get_pages", () => {
     expect(bio.bi_io_vec[1].bv_len).toBe(512);
     expect(bio.bi_iter.bi_size).toBe(PAGE_SIZE + 512);
     expect(iter).toMatchObject({ count: 188, iov_offset: PAGE_SIZE + 512 });
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
+    release_to_base(w, bio, base);
   });
 
   it("align-down: less than one block leaves nothing: -EFAULT, everything unpinned and reverted", () => {
@@ -231,9 +228,7 @@ describe("bio_iov_iter_get_pages before v6.4 (FOLL_GET references, BIO_PAGE_REFF
     expect(bio.bi_vcnt).toBe(1);
     expect(bio.bi_io_vec[0]).toEqual({ bv_page: page, bv_offset: 0, bv_len: 1536 });
     expect(w.mem.refcount[page]).toBe(base.get(page)![0] + 1); // one reference for the one vec
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
+    release_to_base(w, bio, base);
   });
 
   it("physically contiguous pages share one vec, each keeping its reference until the release puts it", () => {
@@ -248,9 +243,7 @@ describe("bio_iov_iter_get_pages before v6.4 (FOLL_GET references, BIO_PAGE_REFF
     expect(bio.bi_vcnt).toBe(1);
     expect(bio.bi_io_vec[0]).toEqual({ bv_page: pages[0], bv_offset: 512, bv_len: PAGE_SIZE });
     for (const pg of pages) expect(w.mem.refcount[pg]).toBe(base.get(pg)![0] + 1);
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
+    release_to_base(w, bio, base);
   });
 
   it("a trailing partial block is trimmed before the pages are added: its page's reference is put, the iterator keeps the bytes", () => {
@@ -266,15 +259,13 @@ describe("bio_iov_iter_get_pages before v6.4 (FOLL_GET references, BIO_PAGE_REFF
     expect(iter.count).toBe(100);
     expect(w.mem.refcount[pages[0]]).toBe(base.get(pages[0])![0] + 1);
     expect(w.mem.refcount[pages[1]]).toBe(base.get(pages[1])![0]);
-    bio_release_pages(w, bio, false);
-    bio_put(w, bio);
-    expect(counts(w)).toEqual(base);
+    release_to_base(w, bio, base);
     // Less than one block: nothing added, -EFAULT, the page given back.
     const small = bio_for(w, iter);
     expect(bio_iov_iter_get_pages(w, small, iter, LBS512)).toBe(-EFAULT);
     expect(small.bi_vcnt).toBe(0);
     expect(iter.count).toBe(100);
-    expect(counts(w)).toEqual(base);
+    release_to_base(w, small, base);
   });
 });
 

@@ -88,7 +88,18 @@ describe("explore_parallel = explore", () => {
     // expanding (every 500 parents: level 4 holds thousands of states).
     expect(notes()).toBeGreaterThan(0);
     expect(seen.length).toBe(5 + notes());
-    for (let k = 1; k < seen.length; k++) expect(seen[k].transitions).toBeGreaterThanOrEqual(seen[k - 1].transitions);
+    // A note during a level: more transitions, fewer states left to expand, no new states yet
+    // (they are numbered when the level ends); each note follows a report of its level.
+    let during = 0;
+    for (let k = 1; k < seen.length; k++) {
+      expect(seen[k].transitions).toBeGreaterThanOrEqual(seen[k - 1].transitions);
+      if (seen[k].depth !== seen[k - 1].depth) continue;
+      during++;
+      expect(seen[k].transitions).toBeGreaterThan(seen[k - 1].transitions);
+      expect(seen[k].queue).toBeLessThan(seen[k - 1].queue);
+      expect(seen[k].states).toBe(seen[k - 1].states);
+    }
+    expect(during).toBe(notes());
     // The last report: the result, with the deepest level found and left unexpanded (the depth bound) as the queue.
     expect(seen.at(-1)).toMatchObject({ states: r.states, transitions: r.transitions, depth: r.depth });
     expect(seen.at(-1)!.queue).toBeGreaterThan(1000);

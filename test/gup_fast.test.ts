@@ -25,6 +25,7 @@ describe("GUP-fast", () => {
     expect(pin_user_pages_fast(first, addr, 2, FOLL_WRITE, pages)).toBe(2);
     expect(pages).toEqual(present);
     expect(mm_flag(first.mms[first.current], MMF_HAS_PINNED)).toBe(true);
+    expect(mm_flag(w.mms[w.current], MMF_HAS_PINNED)).toBe(false); // written in first's own copy
     // The first pin of the mm writes its flag; the next finds it set and leaves the mm alone.
     const next = clone_world(seal_world(first));
     expect(pin_user_pages_fast(next, addr, 2, FOLL_WRITE, pages)).toBe(2);
@@ -60,6 +61,7 @@ describe("GUP-fast", () => {
     const pages = [-1, -1];
     expect(pin_user_pages_fast(c, addr, 2, FOLL_WRITE, pages)).toBe(1);
     expect(pages).toEqual([present[0], -1]);
+    expect(c.mem.refcount[present[0]]).toBe(1 + GUP_PIN_COUNTING_BIAS); // still pinned, for the caller to unpin
     expect(pin_user_pages_fast(c, addr + PAGE_SIZE, 1, FOLL_WRITE, pages)).toBe(-14); // -EFAULT, nothing taken
   });
 

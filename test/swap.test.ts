@@ -2,8 +2,8 @@
 // (mm/vmscan.c, mm/rmap.c, mm/swapfile.c, mm/memory.c do_swap_page).
 import { describe, expect, it } from "vitest";
 import {
-  boot, config_for, exit_mmap, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, madvise_pageout, mm_alloc, mmap_anon, mprotect,
-  munmap, pin_user_pages, pin_user_pages_fast, PG_anon_exclusive, pipe_create, pipe_release, PG_swapcache, PROT_READ,
+  boot, config_for, exit_mmap, FAULT_FLAG_WRITE, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, madvise_pageout, mm_alloc, mmap_anon, mprotect,
+  handle_mm_fault, munmap, pin_user_pages, pin_user_pages_fast, PG_anon_exclusive, pipe_create, pipe_release, PG_swapcache, PROT_READ,
   PROT_WRITE, unpin_user_page, user_access, vmsplice_to_pipe,
 } from "../src/kernel/index.js";
 
@@ -143,6 +143,18 @@ describe("swap", () => {
       expect(read1(w, mm, addr)).toBe(9);
     });
 
+    it("5.9-5.18: a write swap-in reuses a cached page a pipe still references (reuse_swap_page counts only mappings and swap PTEs; do_wp_page would copy it)", () => {
+      const { w, mm, addr, page } = setup("5.9-5.18");
+      const pipe = pipe_create();
+      expect(vmsplice_to_pipe(w, pipe, [{ iov_base: addr, iov_len: 4096 }])).toBe(4096);
+      expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["referenced"]); // unmapped, kept in the swap cache
+      expect(follow_pte(mm, addr)).toBeUndefined();
+      user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
+      expect(follow_pte(mm, addr)).toMatchObject({ pfn: page, write: true, dirty: true });
+      pipe_release(w, pipe);
+      expect(w.events).toEqual([]);
+    });
+
     it("before v5.11 (feb889fb40fa) reclaim puts a pinned page into the swap cache and unmaps it; the next write swaps the same page back in", () => {
       const old = setup("pre-pin");
       const pages = [-1];
@@ -202,6 +214,8 @@ describe("swap", () => {
       expect(pte.pfn).not.toBe(follow_pte(child, addr)!.pfn);
       // A not yet faulted page: the fault maps it clean and read-only; the forced write fault dirties it.
       const fresh = mmap_anon(w, mm, 4096, PROT_READ);
+      expect(handle_mm_fault(w, mm, fresh, FAULT_FLAG_WRITE)).toBe(0);
+      expect(follow_pte(mm, fresh)).toMatchObject({ write: false, dirty: false });
       expect(pin_user_pages(w, fresh, 1, FOLL_WRITE | FOLL_FORCE, pages)).toBe(1);
       expect(follow_pte(mm, fresh)).toMatchObject({ pfn: pages[0], write: false, dirty: true });
       expect(w.events).toEqual([]);
