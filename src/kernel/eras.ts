@@ -25,8 +25,10 @@ export interface KernelConfig {
    * Reclaim keeps a maybe-pinned anonymous folio out of the swap cache ("mm: don't put pinned
    * pages into the swap cache", feb889fb40fa, v5.11; the 5.9-5.18 era folds in 5.9 and 5.10,
    * which lacked it); before, it was added to the swap cache and unmapped like any other. The
-   * check after unmapping that then keeps it ("mm: do not reclaim private data from pinned
-   * page", 2023) is applied in every era.
+   * check after unmapping that then keeps it (d824ec2a1546 "mm: do not reclaim private data from
+   * pinned page", v6.4, backported to the stable trees) is applied in every era: without it a
+   * pinned folio is paged out and then kept as referenced, which no property tells apart
+   * (without it in the older eras, every era's check result and scenario verdict stay the same).
    */
   swapcache_skips_pinned: boolean;
   /** Pinning the shared zero page records nothing (c8070b787519, v6.5); before, it counted. */

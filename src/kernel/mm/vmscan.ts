@@ -1,6 +1,6 @@
 // mm/vmscan.c shrink_folio_list() for one folio, and mm/rmap.c try_to_unmap(). A page-cache
 // folio is unmapped and freed unless it is under writeback, dirty, maybe pinned (skipped since
-// "mm: do not reclaim private data from pinned page", 2023) or otherwise referenced. An
+// d824ec2a1546 "mm: do not reclaim private data from pinned page", v6.4, Cc: stable) or otherwise referenced. An
 // anonymous folio goes out through the swap cache: from v5.11 a maybe-pinned one is never added
 // to it (feb889fb40fa), and from v6.0 an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
 import { PAGE_SIZE } from "../include/page.js";
@@ -43,7 +43,7 @@ function shrink_anon_folio(w: World, folio: number): ReclaimResult {
     folio_mark_dirty(w, folio); // a new swap slot holds nothing yet
   }
   if (!try_to_unmap_anon(w, folio)) return "pinned";
-  if (folio_maybe_dma_pinned(w, folio)) return "pinned"; // unmapped, so no new pins: not paged out (2023, every era)
+  if (folio_maybe_dma_pinned(w, folio)) return "pinned"; // unmapped, so no new pins: not paged out (d824ec2a1546, every era)
   if (folio_test(w, folio, PG_dirty)) {
     // pageout() -> swap_writepage(): synchronous here.
     w.swap.slots.get(w.mem.index[folio])!.bytes = w.mem.data.read(folio).slice();
