@@ -173,6 +173,8 @@ describe("validation of dio_write, read_fixed and vfat files", () => {
       "io.json: threads[0].steps[0].file must name an ext4 or vfat file for dio_write (tmpfs has no O_DIRECT to a device), got 'T'"],
     ["read_fixed from a tmpfs file", (o) => void (o.threads[0].steps[2].file = "T"),
       "io.json: threads[0].steps[2].file must name an ext4 or vfat file for read_fixed (tmpfs has no O_DIRECT to a device), got 'T'"],
+    ["writeback of a tmpfs file", (o) => void (o.threads[0].steps[3] = { op: "writeback_start", file: "T", page: 0 }),
+      "io.json: threads[0].steps[3].file must name an ext4 or vfat file for writeback_start (tmpfs does not write back), got 'T'"],
     ["read_fixed with halves", (o) => void (o.threads[0].steps[2].halves = 1),
       "io.json: threads[0].steps[2] has unknown field 'halves' (fields of read_fixed: op, proc, file, page, half, buf)"],
     ["read_fixed without half", (o) => void delete o.threads[0].steps[2].half,

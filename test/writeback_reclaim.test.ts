@@ -6,7 +6,7 @@ import type { World } from "../src/kernel/index.js";
 import {
   boot, EFAULT, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
   folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_SHARED,
-  mm_alloc, mmap_file, page_address, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
+  memfd_create, mm_alloc, mmap_file, page_address, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
   shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
 } from "../src/kernel/index.js";
 
@@ -43,6 +43,22 @@ describe("writeback", () => {
     expect(folio_start_writeback(w, folio)).toBe(true);
     folio_end_writeback(w, folio);
     expect(w.events).toEqual([]);
+  });
+
+  it("leaves a tmpfs folio alone: shmem has no writeback (mapping_can_writeback)", () => {
+    const w = boot();
+    w.current = mm_alloc(w);
+    const mm = w.mms[w.current];
+    const ino = memfd_create(w);
+    fallocate(w, ino, 4096);
+    const addr = mmap_file(w, mm, ino, 4096, PROT_READ | PROT_WRITE, MAP_SHARED);
+    user_access(w, mm, addr, fill(1), true);
+    const folio = filemap_get_folio(w, w.inodes[ino], 0, false);
+    expect(folio_start_writeback(w, folio)).toBe(false);
+    expect(flags(w, folio) & PG_dirty).toBeTruthy();
+    expect(flags(w, folio) & PG_writeback).toBe(0);
+    expect(follow_pte(mm, addr)).toMatchObject({ pfn: folio, write: true, dirty: true });
+    expect(w.inodes[ino].disk.size).toBe(0);
   });
 
   it("a pin holder's write after writeback reaches the disk only if unpin re-dirties (W2)", () => {

@@ -291,6 +291,8 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
     for (const [k, s] of th.steps.entries())
       if ((s.op === "dio_read" || s.op === "dio_write" || s.op === "read_fixed") && !DIO_FS.includes(files.get(s.file!)!))
         c.fail(`threads[${t}].steps[${k}].file`, `must name an ext4 or vfat file for ${s.op} (${files.get(s.file!)} has no O_DIRECT to a device), got '${s.file}'`);
+      else if ((s.op === "writeback_start" || s.op === "writeback_end") && files.get(s.file!) === "tmpfs")
+        c.fail(`threads[${t}].steps[${k}].file`, `must name an ext4 or vfat file for ${s.op} (tmpfs does not write back), got '${s.file}'`);
       else if ((s.op === "dio_read" || s.op === "dio_write") && file_pos(s) + io_len(s) > file_pages.get(s.file!)! * PAGE_SIZE)
         c.fail(`threads[${t}].steps[${k}]`, `reaches past the end of '${s.file}' (${file_pages.get(s.file!)} page(s)): page ${s.page}, half ${s.half}, ${s.halves ?? 1} half page(s)`);
       else if ((s.op === "xarray_read_start" || s.op === "xarray_read_end") && files.get(s.file!) !== "afs")
