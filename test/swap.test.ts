@@ -41,6 +41,22 @@ describe("swap", () => {
     expect(w.events).toEqual([]);
   });
 
+  it("a CPU write through the writable, clean PTE of a read swap-in dirties it, so the next swap-out writes the slot again", () => {
+    const { w, mm, addr } = setup();
+    madvise_pageout(w, mm, addr, 4096);
+    expect(read1(w, mm, addr)).toBe(7);
+    expect(follow_pte(mm, addr)).toMatchObject({ write: true, dirty: false });
+    user_access(w, mm, addr, new Uint8Array(1).fill(9), true); // no fault: the MMU sets the dirty bit
+    expect(follow_pte(mm, addr)).toMatchObject({ write: true, dirty: true });
+    expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]);
+    expect(read1(w, mm, addr)).toBe(9);
+    // A write fault on a writable PTE (GUP's, say) sets the dirty bit too (handle_pte_fault).
+    expect(follow_pte(mm, addr)!.dirty).toBe(false);
+    handle_mm_fault(w, mm, addr, FAULT_FLAG_WRITE);
+    expect(follow_pte(mm, addr)).toMatchObject({ write: true, dirty: true });
+    expect(w.events).toEqual([]);
+  });
+
   it("never puts a pinned page into the swap cache (feb889fb40fa)", () => {
     const { w, mm, addr, page } = setup();
     const pages = [-1];

@@ -282,7 +282,11 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
     } else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false }); // a read maps the zero page
     return 0;
   }
-  if (write ? pte.write : !(flags & FAULT_FLAG_UNSHARE)) return 0;
+  if (write && pte.write) {
+    if (!pte.dirty) set_pte(mm, addr, { ...pte, dirty: true }); // handle_pte_fault(): pte_mkdirty()
+    return 0;
+  }
+  if (!write && !(flags & FAULT_FLAG_UNSHARE)) return 0;
   do_wp_page(w, mm, vma, addr, pte, write);
   return write ? VM_FAULT_WRITE : 0;
 }

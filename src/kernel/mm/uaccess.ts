@@ -5,7 +5,7 @@ import { PAGE_SIZE, TASK_SIZE_MAX } from "../include/page.js";
 import { kread, kwrite } from "../lib/string.js";
 import type { World } from "../world.js";
 import { current_mm } from "../world.js";
-import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_SIGSEGV } from "./memory.js";
+import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, set_pte, VM_FAULT_SIGSEGV } from "./memory.js";
 import type { Mm } from "./mm_types.js";
 import { find_vma, VM_READ, VM_WRITE } from "./mm_types.js";
 
@@ -22,7 +22,9 @@ function user_page(w: World, mm: Mm, addr: number, write: boolean): number {
     if (handle_mm_fault(w, mm, addr, write ? FAULT_FLAG_WRITE : 0) & VM_FAULT_SIGSEGV) return -1;
     pte = follow_pte(mm, addr);
   }
-  return pte ? pte.pfn : -1;
+  if (!pte) return -1;
+  if (write && !pte.dirty) set_pte(mm, addr, { ...pte, dirty: true }); // the MMU sets the dirty bit on a write
+  return pte.pfn;
 }
 
 /** Move len bytes between user memory at uaddr and a byte buffer; returns bytes left undone. */
