@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { bio, World } from "../src/kernel/index.js";
 import {
-  __bio_add_page, __iomap_dio_rw, alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, bio_alloc, bio_flagged, bio_put,
-  blk_dev_complete, blk_dev_fail, blk_dev_run, blk_dev_run_all, blk_dev_transfer, boot, clone_world, EINVAL, EIO,
+  __bio_add_page, __iomap_dio_rw, aio_write, alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, bio_alloc, bio_flagged, bio_put,
+  blk_dev_complete, blk_dev_fail, blk_dev_run, blk_dev_run_all, blk_dev_transfer, boot, clone_world, config_for, EINVAL, EIO,
   EIOCBQUEUED, file_read_iter, flush_work, folio_end_writeback, folio_mark_dirty, folio_start_writeback, folio_test,
   fork_mm, GUP_PIN_COUNTING_BIAS, init_async_kiocb, init_sync_kiocb, iomap_dio_rw, iomap_dio_wait, iov_iter_bvec,
   iov_iter_get_pages2, iov_iter_ubuf, ki_complete, netfs_server_reply,
@@ -375,6 +375,41 @@ describe("iomap_dio_rw writes", () => {
     expect(disk_bytes(w, ino, 0, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xaa));
     expect(uread(w, p.mm, addr, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xaa)); // faults the new data in
     expect(quiescent(w)).toEqual([]);
+  });
+});
+
+describe("ext4_dio_write_iter: when io_submit() waits for the write (IOMAP_DIO_FORCE_WAIT)", () => {
+  /** An io_submit() write of len bytes at pos from P's buffer into a one-page ext4 file; what it returned and whether anything was left in flight. */
+  function submit(era: string, pos: number, len: number, on_disk = true) {
+    const w = boot(config_for(undefined, era));
+    const p = spawn(w, 2);
+    const ino = ext4_file(w, 1);
+    if (!on_disk) w.inodes[ino].disk.delete(0); // a hole: the block is to be allocated
+    const base = counts(w);
+    const iocb = init_async_kiocb(w, ino, pos);
+    const ret = aio_write(w, iocb, iov_iter_ubuf(w, WRITE, p.buf + pos, len));
+    const page = pfn_at(p.mm, p.buf);
+    return { w, ino, ret, in_flight: w.block.in_flight.length, pinned: w.mem.refcount[page] !== base.get(page)![0], done: w.block.completions.some((c) => c.iocb === iocb.id) };
+  }
+
+  it("before v6.5 an unaligned write returns done, its pages already released; an aligned overwrite is queued", () => {
+    for (const era of ["5.9-5.18", "6.0-6.4"]) {
+      const r = submit(era, HALF, HALF);
+      expect(r, era).toMatchObject({ ret: HALF, in_flight: 0, pinned: false, done: true });
+      settle(r.w);
+      expect(quiescent(r.w), era).toEqual([]);
+      expect(submit(era, 0, PAGE_SIZE), era).toMatchObject({ ret: -EIOCBQUEUED, in_flight: 1, pinned: true, done: false });
+    }
+  });
+
+  it("since v6.5 (310ee0902b8d) an unaligned overwrite of a written block is queued; one that allocates or extends still waits", () => {
+    expect(submit("current", HALF, HALF)).toMatchObject({ ret: -EIOCBQUEUED, in_flight: 1, pinned: true, done: false });
+    expect(submit("current", HALF, HALF, false)).toMatchObject({ ret: HALF, in_flight: 0, pinned: false, done: true });
+    const ext = submit("current", PAGE_SIZE - HALF / 2, HALF); // ends past i_size
+    expect(ext).toMatchObject({ ret: HALF, in_flight: 0, pinned: false, done: true });
+    expect(ext.w.inodes[ext.ino].i_size).toBe(PAGE_SIZE + HALF / 2);
+    settle(ext.w);
+    expect(quiescent(ext.w)).toEqual([]);
   });
 });
 

@@ -10,8 +10,8 @@ import type { ReadOutcome, WorldProperty, WorldView } from "../../properties/wor
 import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
-  blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, exit_mmap, fork_mm, init_async_kiocb,
-  io_buffer_unmap, io_sqe_buffer_register, iomap_dio_rw, iov_iter_ubuf, kmalloc, madvise_pageout,
+  aio_read, aio_write, blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, exit_mmap, fork_mm, init_async_kiocb,
+  io_buffer_unmap, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, madvise_pageout,
   mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, seal_world, user_access,
   WRITE,
 } from "../kernel/index.js";
@@ -170,7 +170,8 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       const iocb = init_async_kiocb(w, s.ino, a.page * PAGE_SIZE + a.half * HALF);
       const dir = a.op === "dio_read" ? READ : WRITE;
       const first_bio = w.block.bios.length;
-      iomap_dio_rw(w, iocb, iov_iter_ubuf(w, dir, addr(s, a.page, a.half), HALF));
+      // io_submit(): ext4 may complete a write before returning (ext4_dio_write_iter).
+      (dir === READ ? aio_read : aio_write)(w, iocb, iov_iter_ubuf(w, dir, addr(s, a.page, a.half), HALF));
       const bios = Array.from({ length: w.block.bios.length - first_bio }, (_, k) => first_bio + k);
       t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, outcome: null });
       break;

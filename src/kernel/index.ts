@@ -48,6 +48,7 @@ export * from "./block/blk_dev.js";
 export * from "./fs/kiocb.js";
 export * from "./mm/filemap_dio.js";
 export * from "./fs/iomap/direct_io.js";
+export * from "./fs/ext4/file.js";
 export * from "./fs/direct_io.js";
 export * from "./fs/fat/inode.js";
 export * from "./fs/read_write.js";

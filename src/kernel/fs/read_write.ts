@@ -6,6 +6,7 @@ import { iov_iter_kvec } from "../lib/iov_iter/init.js";
 import type { iov_iter } from "../lib/iov_iter/iov_iter.js";
 import { ITER_DEST, ITER_SOURCE } from "../lib/iov_iter/iov_iter.js";
 import type { World } from "../world.js";
+import { ext4_dio_write_iter } from "./ext4/file.js";
 import { fat_file_read_iter, fat_file_write_iter } from "./fat/inode.js";
 import { iomap_dio_rw } from "./iomap/direct_io.js";
 import type { kiocb } from "./kiocb.js";
@@ -21,10 +22,10 @@ export function call_read_iter(w: World, iocb: kiocb, iter: iov_iter): number {
   }
 }
 
-/** call_write_iter() of an O_DIRECT file: ext4_file_write_iter() -> ext4_dio_write_iter() -> iomap_dio_rw(), or vfat's generic_file_write_iter(). */
+/** call_write_iter() of an O_DIRECT file: ext4_file_write_iter() -> ext4_dio_write_iter(), or vfat's generic_file_write_iter(). */
 export function call_write_iter(w: World, iocb: kiocb, iter: iov_iter): number {
   switch (w.inodes[iocb.ki_filp].fs) {
-    case "ext4": return iomap_dio_rw(w, iocb, iter);
+    case "ext4": return ext4_dio_write_iter(w, iocb, iter);
     case "vfat": return fat_file_write_iter(w, iocb, iter);
     default: return -EINVAL;
   }
