@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import type { World } from "../src/kernel/index.js";
 import {
   boot, EFAULT, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
-  folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_SHARED,
-  memfd_create, mm_alloc, mmap_file, page_address, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
+  folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_PRIVATE, MAP_SHARED,
+  memfd_create, mm_alloc, mmap_file, page_address, PG_anon, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
   shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
 } from "../src/kernel/index.js";
 
@@ -167,6 +167,21 @@ describe("truncation", () => {
     expect(w.mem.mapping[folio]).toBe(-1);
     unpin_user_page(w, pages[0]);
     expect(w.mem.head[folio]).toBe(-1); // the last reference was the pin's
+    expect(w.events).toEqual([]);
+  });
+
+  it("unmaps a MAP_PRIVATE mapping's COW copies past the new size too (truncate_pagecache's even_cows)", () => {
+    const { w, mm, ino } = setup();
+    fallocate(w, ino, 2 * 4096);
+    const priv = mmap_file(w, mm, ino, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+    user_access(w, mm, priv, fill(5), true); // page 0: a private copy
+    user_access(w, mm, priv + 4096, fill(6), true); // page 1: a private copy
+    const [copy0, copy1] = [follow_pte(mm, priv)!.pfn, follow_pte(mm, priv + 4096)!.pfn];
+    expect(w.mem.flags[copy1] & PG_anon).toBeTruthy();
+    expect(ftruncate(w, ino, 4096)).toBe(0);
+    expect(follow_pte(mm, priv + 4096)).toBeUndefined();
+    expect(w.mem.head[copy1]).toBe(-1); // freed with its mapping
+    expect(follow_pte(mm, priv)!.pfn).toBe(copy0); // below the new size: kept
     expect(w.events).toEqual([]);
   });
 });

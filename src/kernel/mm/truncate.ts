@@ -1,14 +1,16 @@
-// mm/truncate.c and fs/attr.c: truncating a file. Cached folios past the new size are unmapped
-// from every page table (unmap_mapping_range; private COW copies are anonymous and stay) and
-// removed from the page cache, which drops the cache's reference. A folio someone still pins
-// or references stays allocated but belongs to no file any more.
+// mm/truncate.c and fs/attr.c: truncating a file. Every page past the new size is unmapped from
+// every page table, private COW copies included (truncate_pagecache: unmap_mapping_range with
+// even_cows), and cached folios are removed from the page cache, which drops the cache's
+// reference. A folio someone still pins or references stays allocated but belongs to no file
+// any more.
 import { EAGAIN } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_get_folios, filemap_remove_folio } from "./filemap.js";
-import { folio_test } from "./folio.js";
-import { PG_dirty, PG_writeback } from "./mem_map.js";
-import { unmap_mapping_folio } from "./memory.js";
+import { folio_test, page_folio } from "./folio.js";
+import { PG_anon, PG_dirty, PG_writeback, ZERO_PFN } from "./mem_map.js";
+import { follow_pte, unmap_mapping_folio, zap_pte } from "./memory.js";
+import { linear_page_index } from "./mm_types.js";
 
 /**
  * truncate_inode_pages_range() from byte lstart to the end: returns the folios it could not
@@ -31,8 +33,28 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
   return busy;
 }
 
-/** ftruncate(fd, size) */
+/**
+ * unmap_mapping_range(mapping, holebegin, 0, even_cows): zap the PTEs (and swap entries) of every
+ * VMA mapping the file at page index `first` or past it; the private COW copies, anonymous pages
+ * in a file VMA, only with even_cows.
+ */
+function unmap_mapping_range(w: World, ino: number, first: number, even_cows: boolean): void {
+  for (const mm of w.mms)
+    for (const vma of mm.vmas) {
+      if (vma.file !== ino) continue;
+      for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) {
+        if (linear_page_index(vma, addr) < first) continue;
+        const pte = follow_pte(mm, addr);
+        const cow = pte ? pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon) : mm.swap.has(addr / PAGE_SIZE);
+        if (even_cows || !cow) zap_pte(w, mm, addr);
+      }
+    }
+}
+
+/** ftruncate(fd, size): truncate_setsize(), then truncate_pagecache(). */
 export function ftruncate(w: World, ino: number, size: number): number {
   w.inodes[ino].i_size = size;
+  // The kernel unmaps once more afterwards, for faults racing in; a step here is atomic.
+  unmap_mapping_range(w, ino, Math.ceil(size / PAGE_SIZE), true);
   return truncate_inode_pages(w, ino, size).length ? -EAGAIN : 0; // writeback in progress: the kernel would wait
 }
