@@ -171,6 +171,18 @@ describe("swap", () => {
       expect(w.events).toEqual([]);
     });
 
+    it("6.0-6.10: a read swap-in maps an exclusive page R/O and the write after reuses it dirty (c18160dba5ff maps it writable at once)", () => {
+      const { w, mm, addr } = setup("6.0-6.4");
+      madvise_pageout(w, mm, addr, 4096);
+      expect(read1(w, mm, addr)).toBe(7);
+      const page = follow_pte(mm, addr)!.pfn;
+      expect(follow_pte(mm, addr)).toMatchObject({ write: false, dirty: false });
+      expect(w.mem.flags[page] & PG_anon_exclusive).toBeTruthy();
+      user_access(w, mm, addr, new Uint8Array(1).fill(9), true); // do_wp_page(): exclusive, reused
+      expect(follow_pte(mm, addr)).toMatchObject({ pfn: page, write: true, dirty: true });
+      expect(w.events).toEqual([]);
+    });
+
     it("before v5.11 (feb889fb40fa) reclaim puts a pinned page into the swap cache and unmaps it; the next write swaps the same page back in", () => {
       const old = setup("pre-pin");
       const pages = [-1];

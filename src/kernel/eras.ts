@@ -32,6 +32,11 @@ export interface KernelConfig {
    */
   swapcache_skips_pinned: boolean;
   /**
+   * do_swap_page() maps an exclusive page writable on a read fault too (c18160dba5ff, v6.11);
+   * before, only a write fault did (from v6.0, where swap PTEs carry the exclusive bit).
+   */
+  swapin_exclusive_writable: boolean;
+  /**
    * ext4 lets an O_DIRECT write that overwrites written blocks but is not block-aligned run
    * asynchronously under the shared inode lock (310ee0902b8d, v6.5). Before, from ext4's iomap
    * DIO in v5.5 on, every unaligned write waited for its own completion (IOMAP_DIO_FORCE_WAIT),
@@ -116,6 +121,7 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   cow_reuse: "refcount",
   anon_exclusive: true,
   swapcache_skips_pinned: true,
+  swapin_exclusive_writable: true,
   ext4_unaligned_overwrite_async: true,
   zero_page_pin_noop: true,
   longterm_file_write_refused: true,
@@ -134,17 +140,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, swapcache_skips_pinned: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, swapcache_skips_pinned: false, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, swapcache_skips_pinned: true, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
 ];

@@ -211,8 +211,9 @@ export function do_anonymous_folio(w: World, mm: Mm, addr: number, order: number
 
 /**
  * do_swap_page(): bring a swapped-out page back, from the swap cache or from the device. It is
- * mapped exclusive (and writable in a VM_WRITE mapping) when the swap PTE said exclusive or the
- * folio has no other reference; otherwise R/O and shared, for do_wp_page() to sort out.
+ * mapped exclusive (and writable in a VM_WRITE mapping, on a read fault only since v6.11) when
+ * the swap PTE said exclusive or the folio has no other reference; otherwise R/O and shared, for
+ * do_wp_page() to sort out.
  */
 function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, write: boolean): void {
   let folio = w.swap.cache.get(entry.slot);
@@ -238,7 +239,10 @@ function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, 
     exclusive = true;
     w.mem.flags[folio] |= PG_anon_exclusive;
   }
-  set_pte(mm, addr, { pfn: folio, write: exclusive && mkwrite(vma, true), dirty: write && exclusive });
+  // An exclusive page is mapped writable on a read fault too since c18160dba5ff (v6.11); before,
+  // only a write fault made it so, and a later write took the do_wp_page() reuse path.
+  const writable = exclusive && mkwrite(vma, write || w.config.swapin_exclusive_writable);
+  set_pte(mm, addr, { pfn: folio, write: writable, dirty: write && exclusive });
   if (write && !exclusive) do_wp_page(w, mm, vma, addr, follow_pte(mm, addr)!, true);
 }
 
