@@ -9,7 +9,10 @@ import { explore } from "../src/check/explore.js";
 import { machine_graph } from "../src/check/machine_graph.js";
 import type { MachineCoverage } from "../src/check/monitor.js";
 import { new_coverage } from "../src/check/monitor.js";
-import { config_for, era_ids } from "../src/kernel/index.js";
+import {
+  boot, config_for, era_ids, fallocate, follow_pte, fork_mm, MAP_PRIVATE, mm_alloc, mmap_file, PAGE_SIZE, PG_anon, pin_user_pages_fast,
+  PROT_READ, PROT_WRITE, tmpfile, user_access,
+} from "../src/kernel/index.js";
 
 const bounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
 const run = (era: string, coverage?: MachineCoverage) => explore(catalog_model(config_for(undefined, era)!, bounds, world_properties, coverage), 5);
@@ -35,6 +38,27 @@ describe("eras", () => {
     const r = run(era);
     expect(r.violation!.property).toBe("no-cow-while-pinned");
     expect(r.trace!.actions).toHaveLength(5);
+  });
+
+  it("5.9-5.18 (page_needs_cow_for_dma): fork copies a maybe-pinned page-cache page of a private file mapping for the child; from v5.19 only anonymous ones", () => {
+    const child_page = (era: string) => {
+      const w = boot(config_for(undefined, era));
+      w.current = mm_alloc(w);
+      const mm = w.mms[w.current];
+      const ino = tmpfile(w);
+      fallocate(w, ino, 2 * PAGE_SIZE);
+      const addr = mmap_file(w, mm, ino, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+      user_access(w, mm, addr, new Uint8Array(1).fill(5), true); // page 0 COWed: the VMA has an anon_vma
+      const pages = [-1];
+      expect(pin_user_pages_fast(w, addr + PAGE_SIZE, 1, 0, pages)).toBe(1); // R/O pin of page 1, the page-cache page
+      const cache_page = follow_pte(mm, addr + PAGE_SIZE)!.pfn;
+      expect(pages).toEqual([cache_page]);
+      const pte = follow_pte(w.mms[fork_mm(w, w.current)], addr + PAGE_SIZE)!;
+      return { copied: pte.pfn !== cache_page, anon: (w.mem.flags[pte.pfn] & PG_anon) !== 0 };
+    };
+    expect(child_page("5.9-5.18")).toEqual({ copied: true, anon: true });
+    expect(child_page("6.0-6.4")).toEqual({ copied: false, anon: false });
+    expect(child_page("current")).toEqual({ copied: false, anon: false });
   });
 
   it("current: no violation, and the page machine's states are reached widely", () => {

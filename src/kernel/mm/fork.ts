@@ -37,16 +37,17 @@ function copy_present_pte(w: World, src: Mm, dst: Mm, vma: Vma, addr: number, pt
     return;
   }
   const folio = page_folio(w, page);
-  if (folio_test(w, folio, PG_anon)) {
-    // folio_try_dup_anon_rmap_pte(): -EBUSY for a maybe-pinned exclusive page. By era: no early
-    // copy before v5.9; v5.9-5.18 (page_needs_cow_for_dma) copied any maybe-pinned page.
-    const exclusive = !w.config.anon_exclusive || (w.mem.flags[page] & PG_anon_exclusive) !== 0;
-    if (w.config.fork_early_cow && exclusive && folio_needs_cow_for_dma(w, src, folio)) {
-      copy_present_page(w, dst, vma, addr, pte);
-      return;
-    }
-    w.mem.flags[page] &= ~PG_anon_exclusive;
+  const anon = folio_test(w, folio, PG_anon);
+  // Which maybe-pinned pages the child gets a copy of, by era: none before v5.9; in v5.9-5.18
+  // (page_needs_cow_for_dma) any page of a COW mapping, page-cache pages of a private file
+  // mapping included; since fb3d824d1a46 (v5.19) an exclusive anonymous page only
+  // (folio_try_dup_anon_rmap_pte() failing with -EBUSY).
+  const may_copy = w.config.anon_exclusive ? anon && (w.mem.flags[page] & PG_anon_exclusive) !== 0 : is_cow_mapping(vma.vm_flags);
+  if (w.config.fork_early_cow && may_copy && folio_needs_cow_for_dma(w, src, folio)) {
+    copy_present_page(w, dst, vma, addr, pte);
+    return;
   }
+  if (anon) w.mem.flags[page] &= ~PG_anon_exclusive;
   page_add_rmap(w, page);
   let write = pte.write;
   if (is_cow_mapping(vma.vm_flags) && write) {
