@@ -27,8 +27,8 @@ export interface KernelConfig {
    * which lacked it); before, it was added to the swap cache and unmapped like any other. The
    * check after unmapping that then keeps it (d824ec2a1546 "mm: do not reclaim private data from
    * pinned page", v6.4, backported to the stable trees) is applied in every era: without it a
-   * pinned folio is paged out and then kept as referenced, which no property tells apart
-   * (without it in the older eras, every era's check result and scenario verdict stay the same).
+   * pinned folio would be paged out and then kept as referenced, which no property tells apart
+   * (with it removed from the older eras, every era's check result and scenario verdict stayed).
    */
   swapcache_skips_pinned: boolean;
   /**

@@ -1,8 +1,9 @@
 // mm/vmscan.c shrink_folio_list() for one folio, and mm/rmap.c try_to_unmap(). A page-cache
 // folio is unmapped and freed unless it is under writeback, dirty, maybe pinned (skipped since
-// d824ec2a1546 "mm: do not reclaim private data from pinned page", v6.4, Cc: stable) or otherwise referenced. An
-// anonymous folio goes out through the swap cache: from v5.11 a maybe-pinned one is never added
-// to it (feb889fb40fa), and from v6.0 an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
+// d824ec2a1546 "mm: do not reclaim private data from pinned page", v6.4, Cc: stable) or
+// otherwise referenced. An anonymous folio goes out through the swap cache: from v5.11 a
+// maybe-pinned one is never added to it (feb889fb40fa), and from v6.0 an exclusive maybe-pinned
+// page cannot be unmapped (its PTE stays).
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_remove_folio } from "./filemap.js";
