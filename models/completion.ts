@@ -4,17 +4,19 @@
 //
 // Kernel sources whose rules this encodes:
 //   fs/iomap/direct-io.c  __iomap_dio_rw (bios built from the iterator, user pages pinned),
-//                         iomap_dio_bio_end_io (drop the bio's dio reference first, then the
-//                         pages), iomap_dio_done (reads complete inline; async writes complete in
-//                         iomap_dio_complete_work on s_dio_done_wq)
+//                         iomap_dio_bio_end_io (release the bio's pages, then drop its dio
+//                         reference: 45cec0de6c89), iomap_dio_done (reads complete inline; async
+//                         writes complete in iomap_dio_complete_work on s_dio_done_wq)
 //   block/bio.c           bio_set_pages_dirty, bio_check_pages_dirty / bio_dirty_fn (a read
 //                         buffer folio that writeback cleaned meanwhile is re-dirtied and unpinned
 //                         later, in process context), bio_release_pages
 //   fs/aio.c              aio_complete_rw (->ki_complete)
 //
 // The kernel fact this machine makes visible: ->ki_complete may be signalled while the request
-// still holds pins on the user's pages (state "completed"). Even on the plain read path it runs
-// before the pages are unpinned, inside the same bio_endio step.
+// still holds pins on the user's pages (state "completed"): a read whose buffer writeback cleaned
+// meanwhile is re-dirtied and unpinned later, in deferred work. (On the plain read path the
+// pages are released and ->ki_complete runs in the same bio_endio step; before 45cec0de6c89,
+// 2026, in the opposite order.)
 import { assign, setup } from "xstate";
 import type { World } from "../src/kernel/index.js";
 import { folio_test, GUP_PIN_COUNTING_BIAS, PG_dirty } from "../src/kernel/index.js";

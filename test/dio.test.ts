@@ -1,5 +1,5 @@
 // fs/iomap/direct-io.c on the simulated block device: async and sync DIO reads and writes, the
-// completion order (ki_complete before the last bio's pages are released, deferred re-dirtying),
+// completion order (the last bio's pages released, then ki_complete; deferred re-dirtying),
 // page-cache coherence around DIO writes, the netfs unbuffered read, and H1 (an O_DIRECT read
 // in flight across fork) under the current pinning rules and under the FOLL_GET rules before 6.4.
 import { describe, expect, it } from "vitest";

@@ -1,8 +1,9 @@
 // fs/iomap/direct-io.c: iomap_dio_rw() for an ext4-like file on the simulated block device. The
 // submitter builds one bio per run of pages (pinning user pages), the device completes them in
 // later steps, and the last completion finishes the request: inline for reads (->ki_complete
-// runs before that bio's pages are unpinned), through a work item for async writes, or by
-// waking a synchronous submitter that then completes it itself.
+// runs right after that bio's pages are released, or while they stay pinned for a deferred
+// re-dirty), through a work item for async writes, or by waking a synchronous submitter that
+// then completes it itself.
 import { WARN_ON_ONCE } from "../../include/bug.js";
 import { EAGAIN, EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOTBLK } from "../../include/errno.js";
 import { PAGE_SIZE } from "../../include/page.js";
@@ -155,13 +156,15 @@ export function iomap_dio_bio_end_io(w: World, bio: bio): void {
   const dio = w.block.dios[bio.bi_private]!;
   const should_dirty = (dio.flags & IOMAP_DIO_DIRTY) !== 0;
   if (bio.bi_status) iomap_dio_set_error(dio, blk_status_to_errno(bio.bi_status));
-  if (--dio.ref === 0) iomap_dio_done(w, dio);
+  // The bio goes first, then the dio reference ("iomap: free the bio before completing the dio",
+  // 45cec0de6c89, 2026; before, the dio was completed first).
   if (should_dirty) {
     bio_check_pages_dirty(w, bio);
   } else {
     bio_release_pages(w, bio, false);
     bio_put(w, bio);
   }
+  if (--dio.ref === 0) iomap_dio_done(w, dio);
 }
 register_bi_end_io("iomap_dio_bio_end_io", iomap_dio_bio_end_io);
 
