@@ -40,6 +40,8 @@ export interface VmStat {
 // One bit per part.
 const MEM = 1, KVM = 2, MMS = 4, INODES = 8, PIPES = 16, VMSTAT = 32, SWAP = 64, BLOCK = 128, EVENTS = 256;
 const ALL = 511;
+/** Address spaces tracked one by one (World.mm_own's bits); past them, all are copied at once. */
+const MM_OWN_BITS = 31;
 const PART_BITS = { mem: MEM, kvm: KVM, mms: MMS, inodes: INODES, pipes: PIPES, vmstat: VMSTAT, swap: SWAP, block: BLOCK, events: EVENTS };
 export type WorldPart = keyof typeof PART_BITS;
 
@@ -87,7 +89,7 @@ export class World {
   get mms(): Mm[] {
     if (this.raw & MMS) return this._mms;
     this.own_mms_array();
-    for (let i = 0; i < this._mms.length; i++) if (i >= 31 || !(this.mm_own & (1 << i))) this._mms[i] = clone_mm(this._mms[i]);
+    for (let i = 0; i < this._mms.length; i++) if (!this.owns_mm(i)) this._mms[i] = clone_mm(this._mms[i]);
     this.mm_own = -1;
     this.take(MMS);
     return this._mms;
@@ -95,8 +97,8 @@ export class World {
   /** One address space, mms[i], this world's own without copying the others (undefined past the end). */
   mm(i: number): Mm | undefined {
     if (this.raw & MMS || i < 0 || i >= this._mms.length) return this._mms[i];
-    if (i >= 31) return this.mms[i]; // past the bit mask: take them all
-    if (this.mm_own & (1 << i)) return this._mms[i];
+    if (i >= MM_OWN_BITS) return this.mms[i]; // past the bit mask: take them all
+    if (this.owns_mm(i)) return this._mms[i];
     this.own_mms_array();
     this.mm_own |= 1 << i;
     return (this._mms[i] = clone_mm(this._mms[i]));
@@ -113,9 +115,13 @@ export class World {
   add_mm(mm: Mm): void {
     if (!(this.raw & MMS)) {
       this.own_mms_array();
-      if (this._mms.length < 31) this.mm_own |= 1 << this._mms.length;
+      if (this._mms.length < MM_OWN_BITS) this.mm_own |= 1 << this._mms.length;
     }
     this._mms.push(mm);
+  }
+  /** Whether this world copied mms[i] itself (bit i of mm_own; never past MM_OWN_BITS). */
+  private owns_mm(i: number): boolean {
+    return i < MM_OWN_BITS && (this.mm_own & (1 << i)) !== 0;
   }
   private own_mms_array(): void {
     if (this.mms_array_own) return;
@@ -172,7 +178,7 @@ export class World {
   inherited_mm(i: number): boolean {
     if (!this.is_sealed) return false;
     if (!(this.copied & MMS)) return true;
-    return this.mms_array_own && i < 31 && !(this.mm_own & (1 << i));
+    return this.mms_array_own && i < MM_OWN_BITS && !this.owns_mm(i);
   }
 
   /** A clone sharing every part; from now on neither side writes a shared part in place. */

@@ -20,6 +20,11 @@ export const is_zero_folio = (folio: number): boolean => folio === ZERO_PFN;
  */
 export const PageAnonExclusive = (w: World, page: number): boolean =>
   w.config.anon_exclusive && (w.mem.flags[page] & PG_anon_exclusive) !== 0;
+/** folio_mapped(): does any PTE map a page of the folio? */
+export function folio_mapped(w: World, folio: number): boolean {
+  for (let k = 0; k < 1 << w.mem.order[folio]; k++) if (w.mem.mapcount[folio + k] > 0) return true;
+  return false;
+}
 /** 64-bit: every large folio has a _pincount field. */
 export const folio_has_pincount = (w: World, folio: number): boolean => w.mem.order[folio] > 0;
 

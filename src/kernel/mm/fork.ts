@@ -5,7 +5,7 @@
 // are shared by both and lose their exclusive bit.
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
-import { folio_maybe_dma_pinned, folio_test, page_folio } from "./folio.js";
+import { folio_maybe_dma_pinned, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
 import { PG_anon, PG_anon_exclusive, ZERO_PFN } from "./mem_map.js";
 import { new_anon_page, set_pte } from "./memory.js";
 import { mm_alloc } from "./mmap.js";
@@ -42,7 +42,7 @@ function copy_present_pte(w: World, src: Mm, dst: Mm, vma: Vma, addr: number, pt
   // (page_needs_cow_for_dma) any page of a COW mapping, page-cache pages of a private file
   // mapping included; since fb3d824d1a46 (v5.19) an exclusive anonymous page only
   // (folio_try_dup_anon_rmap_pte() failing with -EBUSY).
-  const may_copy = w.config.anon_exclusive ? anon && (w.mem.flags[page] & PG_anon_exclusive) !== 0 : is_cow_mapping(vma.vm_flags);
+  const may_copy = w.config.anon_exclusive ? anon && PageAnonExclusive(w, page) : is_cow_mapping(vma.vm_flags);
   if (w.config.fork_early_cow && may_copy && folio_needs_cow_for_dma(w, src, folio)) {
     copy_present_page(w, dst, vma, addr, pte);
     return;

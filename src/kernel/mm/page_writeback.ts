@@ -2,7 +2,7 @@
 // disk. Writeback write-protects and cleans every PTE first, so CPU writers fault again and
 // re-dirty the folio; it does not consult pins (W1), so a pin holder's later writes go unseen
 // unless the folio is dirtied again when the pin is released.
-import type { Inode } from "../fs/inode.js";
+import { mapping_can_writeback } from "../fs/inode.js";
 import type { World } from "../world.js";
 import { folio_mark_dirty, folio_test } from "./folio.js";
 import { PG_dirty, PG_writeback } from "./mem_map.js";
@@ -25,13 +25,6 @@ export function folio_clear_dirty_for_io(w: World, folio: number): boolean {
   w.mem.flags[folio] &= ~PG_dirty;
   return was;
 }
-
-/**
- * mapping_can_writeback() (include/linux/backing-dev.h): only the block file systems' backing
- * devices write back; shmem/tmpfs keeps its pages (reclaim moves them to swap) and an afs
- * directory is never written from the client.
- */
-export const mapping_can_writeback = (inode: Inode): boolean => inode.fs === "ext4" || inode.fs === "vfat";
 
 /**
  * The first half of writing one folio (write_cache_pages): clean it and mark it under writeback.

@@ -2,7 +2,7 @@
 // (swap_map: how many swap PTEs refer to a slot) and the swap cache (slot -> folio, holding one
 // folio reference).
 import type { World } from "../world.js";
-import { folio_put } from "./folio.js";
+import { folio_mapped, folio_put } from "./folio.js";
 import { PG_swapcache } from "./mem_map.js";
 
 export interface SwapSlot {
@@ -86,12 +86,6 @@ export function folio_free_swap(w: World, folio: number): boolean {
   if (w.swap.slots.get(slot)?.count) return false;
   delete_from_swap_cache(w, folio);
   return true;
-}
-
-/** folio_mapped(): does any PTE map a page of the folio? */
-function folio_mapped(w: World, folio: number): boolean {
-  for (let k = 0; k < 1 << w.mem.order[folio]; k++) if (w.mem.mapcount[folio + k] > 0) return true;
-  return false;
 }
 
 /**

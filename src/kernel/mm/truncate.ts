@@ -7,9 +7,9 @@ import { EAGAIN } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_get_folios, filemap_remove_folio } from "./filemap.js";
-import { folio_test, page_folio } from "./folio.js";
-import { PG_anon, PG_dirty, PG_writeback, ZERO_PFN } from "./mem_map.js";
-import { follow_pte, unmap_mapping_folio, zap_pte } from "./memory.js";
+import { folio_mapped, folio_test } from "./folio.js";
+import { PG_dirty, PG_writeback } from "./mem_map.js";
+import { unmap_mapping_folio, zap_pte } from "./memory.js";
 import { linear_page_index } from "./mm_types.js";
 
 /**
@@ -25,7 +25,7 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
       busy.push(folio);
       continue;
     }
-    unmap_mapping_folio(w, folio);
+    if (folio_mapped(w, folio)) unmap_mapping_folio(w, folio); // truncate_cleanup_folio()
     w.mem.flags[folio] &= ~PG_dirty; // folio_cancel_dirty(): a truncated folio's data is gone
     filemap_remove_folio(w, inode, folio);
   }
@@ -34,20 +34,17 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
 }
 
 /**
- * unmap_mapping_range(mapping, holebegin, 0, even_cows): zap the PTEs (and swap entries) of every
- * VMA mapping the file at page index `first` or past it; the private COW copies, anonymous pages
- * in a file VMA, only with even_cows.
+ * unmap_mapping_range(mapping, holebegin, 0, even_cows=1): zap every PTE and swap entry of a VMA
+ * mapping the file at page index `first` or past it, the private COW copies (anonymous pages in
+ * a file VMA) included. Only the address spaces that map the file are copied.
  */
-function unmap_mapping_range(w: World, ino: number, first: number, even_cows: boolean): void {
-  for (const mm of w.mms)
-    for (const vma of mm.vmas) {
+function unmap_mapping_range(w: World, ino: number, first: number): void {
+  const all = w.mms_for_read;
+  for (let i = 0; i < all.length; i++)
+    for (const vma of all[i].vmas) {
       if (vma.file !== ino) continue;
-      for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) {
-        if (linear_page_index(vma, addr) < first) continue;
-        const pte = follow_pte(mm, addr);
-        const cow = pte ? pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon) : mm.swap.has(addr / PAGE_SIZE);
-        if (even_cows || !cow) zap_pte(w, mm, addr);
-      }
+      const mm = w.mm(i)!;
+      for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) if (linear_page_index(vma, addr) >= first) zap_pte(w, mm, addr);
     }
 }
 
@@ -55,6 +52,6 @@ function unmap_mapping_range(w: World, ino: number, first: number, even_cows: bo
 export function ftruncate(w: World, ino: number, size: number): number {
   w.inodes[ino].i_size = size;
   // The kernel unmaps once more afterwards, for faults racing in; a step here is atomic.
-  unmap_mapping_range(w, ino, Math.ceil(size / PAGE_SIZE), true);
+  unmap_mapping_range(w, ino, Math.ceil(size / PAGE_SIZE));
   return truncate_inode_pages(w, ino, size).length ? -EAGAIN : 0; // writeback in progress: the kernel would wait
 }

@@ -7,7 +7,7 @@ import type { iov_iter } from "../../lib/iov_iter/iov_iter.js";
 import { iov_iter_alignment } from "../../lib/iov_iter/inspect.js";
 import type { World } from "../../world.js";
 import type { Inode } from "../inode.js";
-import { FS_BLOCK_SIZE, IOMAP_DIO_FORCE_WAIT, iomap_dio_rw } from "../iomap/direct_io.js";
+import { ext4_iomap_begin, FS_BLOCK_SIZE, IOMAP_DIO_FORCE_WAIT, IOMAP_MAPPED, iomap_dio_rw } from "../iomap/direct_io.js";
 import type { kiocb } from "../kiocb.js";
 
 /** ext4_unaligned_io(): the position or a segment's start or length off a block boundary. */
@@ -16,20 +16,20 @@ const ext4_unaligned_io = (pos: number, from: iov_iter): boolean => ((pos | iov_
 /** ext4_extending_io(): the write ends past i_size. */
 const ext4_extending_io = (inode: Inode, pos: number, len: number): boolean => pos + len > inode.i_size;
 
-/** ext4_overwrite_io(): every block of the range is allocated and written (the simulated disk has no unwritten extents). */
+/** ext4_overwrite_io(): the range lies in one mapped extent (the simulated disk has no unwritten ones). */
 function ext4_overwrite_io(inode: Inode, pos: number, len: number): boolean {
-  for (let b = Math.floor(pos / FS_BLOCK_SIZE); b * FS_BLOCK_SIZE < pos + len; b++) if (!inode.disk.has(b)) return false;
-  return true;
+  const map = ext4_iomap_begin(inode, pos, len, false);
+  return map.type === IOMAP_MAPPED && map.offset + map.length >= pos + len;
 }
 
-/** The dio_flags ext4 passes for this write. */
+/**
+ * The dio_flags ext4 passes for this write. An extending write waits; so does an unaligned one,
+ * except (since v6.5) an overwrite of written blocks, which keeps the shared inode lock.
+ */
 function ext4_dio_write_flags(w: World, inode: Inode, pos: number, from: iov_iter): number {
-  const extend = ext4_extending_io(inode, pos, from.count);
-  const unaligned = ext4_unaligned_io(pos, from);
-  // Before v6.5 an unaligned write always took the exclusive lock and waited; since, only when
-  // the exclusive lock is needed anyway (extending, or blocks to allocate).
-  const exclusive = w.config.ext4_unaligned_overwrite_async ? extend || !ext4_overwrite_io(inode, pos, from.count) : unaligned || extend;
-  return exclusive && (unaligned || extend) ? IOMAP_DIO_FORCE_WAIT : 0;
+  if (ext4_extending_io(inode, pos, from.count)) return IOMAP_DIO_FORCE_WAIT;
+  if (!ext4_unaligned_io(pos, from)) return 0;
+  return w.config.ext4_unaligned_overwrite_async && ext4_overwrite_io(inode, pos, from.count) ? 0 : IOMAP_DIO_FORCE_WAIT;
 }
 
 export function ext4_dio_write_iter(w: World, iocb: kiocb, from: iov_iter): number {

@@ -148,16 +148,15 @@ function iomap_dio_done(w: World, dio: iomap_dio): void {
 }
 
 /**
- * iomap_dio_bio_end_io(): note the first error, drop the bio's dio reference (finishing the
- * dio if it was the last), then release this bio's pages: re-checking their dirtiness for reads
- * into user memory, plainly otherwise.
+ * iomap_dio_bio_end_io(): note the first error, release this bio's pages (re-checking their
+ * dirtiness for reads into user memory, plainly otherwise), then drop the bio's dio reference,
+ * finishing the dio if it was the last. That order is 45cec0de6c89's ("iomap: free the bio
+ * before completing the dio", 2026); before, the dio was completed first.
  */
 export function iomap_dio_bio_end_io(w: World, bio: bio): void {
   const dio = w.block.dios[bio.bi_private]!;
   const should_dirty = (dio.flags & IOMAP_DIO_DIRTY) !== 0;
   if (bio.bi_status) iomap_dio_set_error(dio, blk_status_to_errno(bio.bi_status));
-  // The bio goes first, then the dio reference ("iomap: free the bio before completing the dio",
-  // 45cec0de6c89, 2026; before, the dio was completed first).
   if (should_dirty) {
     bio_check_pages_dirty(w, bio);
   } else {
