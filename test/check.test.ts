@@ -8,7 +8,7 @@ import { catalog_files } from "../src/check/litmus.js";
 import type { IterAction } from "../src/check/iter_model.js";
 import { iter_model } from "../src/check/iter_model.js";
 import type { IterState } from "../src/check/iter_state.js";
-import { clone_world, copy_to_iter, CURRENT_CONFIG, PG_anon_exclusive, put_page } from "../src/kernel/index.js";
+import { clone_world, copy_to_iter, CURRENT_CONFIG, PG_anon_exclusive, put_page, seal_world } from "../src/kernel/index.js";
 
 /** The model with one step replaced: how a kernel bug would behave. */
 function with_step(replace: (s: IterState, a: IterAction) => IterState | null) {
@@ -30,7 +30,7 @@ describe("pincheck check (iterator layer)", () => {
       if (a.op !== "release" || s.held[0].how !== "pin") return null;
       const w = clone_world(s.w);
       for (const p of s.held[0].pages) put_page(w, p);
-      return { ...s, w, held: s.held.slice(1) };
+      return { ...s, w: seal_world(w), held: s.held.slice(1) };
     });
     const r = explore(model, 4);
     expect(r.result).toBe("violation");
@@ -45,7 +45,7 @@ describe("pincheck check (iterator layer)", () => {
       const w = clone_world(s.w);
       const iter = { ...s.iter };
       copy_to_iter(w, s.scratch, a.n, iter); // copying into an ITER_SOURCE iterator
-      return { ...s, w, iter };
+      return { ...s, w: seal_world(w), iter };
     });
     const r = explore(model, 3);
     expect(r.violation!.property).toBe("no-kernel-warning");

@@ -1,8 +1,10 @@
 // The world value: clones share page bytes until written, and the allocator is deterministic.
 import { describe, expect, it } from "vitest";
+import { encode_world } from "../src/check/world_key.js";
+import { Words } from "../src/check/words.js";
 import {
   alloc_pages, boot, clone_world, compact_world, mm_alloc, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
-  put_page, READ, vmalloc,
+  follow_pte, madvise_pageout, mmap_anon, PROT_READ, PROT_WRITE, put_page, READ, user_access, vmalloc,
 } from "../src/kernel/index.js";
 
 describe("world", () => {
@@ -151,5 +153,26 @@ describe("world", () => {
     o.mem.data.write(x).fill(0x33);
     expect(o.mem.data.read(y).every((z) => z === 0x5a)).toBe(true);
     expect(o.mem.data.read(x).every((z) => z === 0x33)).toBe(true);
+  });
+});
+
+describe("world encoding", () => {
+  it("lists every field of a VMA, a PTE and a swap PTE: world_key and encode_world name them one by one", () => {
+    const w = boot();
+    w.current = mm_alloc(w);
+    const mm = w.mms[w.current];
+    const addr = mmap_anon(w, mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    user_access(w, mm, addr, new Uint8Array(2 * PAGE_SIZE).fill(1), true);
+    madvise_pageout(w, mm, addr + PAGE_SIZE, PAGE_SIZE);
+    // A field added to one of these types must be added to both encoders (src/check/world_key.ts), then here.
+    expect(Object.keys(mm.vmas[0]).sort()).toEqual(["anon_vma", "dontcopy", "file", "vm_end", "vm_flags", "vm_pgoff", "vm_start"]);
+    expect(Object.keys(follow_pte(mm, addr)!).sort()).toEqual(["dirty", "pfn", "write"]);
+    expect(Object.keys(mm.swap.get((addr + PAGE_SIZE) / PAGE_SIZE)!).sort()).toEqual(["exclusive", "slot"]);
+  });
+
+  it("refuses to encode a world that is not sealed", () => {
+    const w = boot();
+    expect(() => encode_world(w, new Words())).toThrow("encode_world: the world is not sealed");
+    expect(() => encode_world(seal_world(w), new Words())).not.toThrow();
   });
 });

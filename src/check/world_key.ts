@@ -218,6 +218,8 @@ function encode_swap(out: Words, swap: SwapState): void {
  * when they get equal keys (up to the page-content hash, 64 bits here instead of 32).
  */
 export function encode_world(w: World, out: Words): void {
+  // Its page buffers go into page_data.ts's table of contents, which only takes buffers nobody writes again.
+  if (!w.sealed) throw new Error("encode_world: the world is not sealed (seal_world() it when its step is done)");
   part(out, w, "mem", w.mem, encode_frames);
   encode_mms(out, w);
   part(out, w, "inodes", w.inodes, encode_inodes);

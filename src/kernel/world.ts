@@ -166,6 +166,11 @@ export class World {
     return true;
   }
 
+  /** Whether seal_world() declared this world finished. */
+  get sealed(): boolean {
+    return this.is_sealed;
+  }
+
   /**
    * Whether part p is the very object of the world this one was cloned from, and stays so:
    * this world is sealed and its step never reached for p. Such a part is shared and immutable.
