@@ -7,10 +7,9 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { default_catalog_bounds } from "../src/check/catalog.js";
 import { explore_reference } from "../src/check/explore_reference.js";
-import { all_targets } from "../src/check/targets.js";
 import type { Model } from "../src/check/explore.js";
 import { explore } from "../src/check/explore.js";
-import { DEFAULT_DEPTH, exhaustive_check, guard_counting_model, run_total, target_depth } from "../src/check/exhaustive.js";
+import { check_targets, DEFAULT_DEPTH, exhaustive_check, guard_counting_model, no_guarded, run_total, target_depth } from "../src/check/exhaustive.js";
 import { config_for, World } from "../src/kernel/index.js";
 
 export interface CheckMeasure {
@@ -93,8 +92,8 @@ function timed<S, A>(m: Model<S, A>, split: TimeSplit): Model<S, A> {
 /** A warm default check with every model function timed: where the time per state goes. */
 function measure_split(): TimeSplit {
   const split: TimeSplit = { step: 0, monitors: 0, encoding: 0, properties: 0, actions: 0, compaction: 0, explorer: 0 };
-  const guarded = new Map<string, number>();
-  const targets = all_targets(config_for()!, default_catalog_bounds); // built before the clock starts, as exhaustive_check does
+  const targets = check_targets(config_for()!, default_catalog_bounds); // built before the clock starts, as exhaustive_check does
+  const guarded = no_guarded(targets);
   const t0 = performance.now();
   for (const t of targets)
     explore(timed(guard_counting_model(t, guarded), split), target_depth(t, DEFAULT_DEPTH));
@@ -108,9 +107,10 @@ function measure_split(): TimeSplit {
 function measure_reference(): CheckMeasure {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
-  const guarded = new Map<string, number>();
+  const targets = check_targets(config_for()!, default_catalog_bounds);
+  const guarded = no_guarded(targets);
   let states = 0, transitions = 0, bytes = 0, seconds = 0;
-  for (const t of all_targets(config_for()!, default_catalog_bounds)) {
+  for (const t of targets) {
     const model = guard_counting_model(t, guarded);
     gc();
     const heap0 = process.memoryUsage().heapUsed;
@@ -133,11 +133,11 @@ function measure_reference(): CheckMeasure {
 export function default_check_bench(log: (line: string) => void): DefaultCheck {
   const { targets, ...cold } = measure();
   log(`  cold: ${cold.states} states in ${cold.seconds.toFixed(2)} s (${cold.states_per_second.toFixed(0)} states/s), ${cold.bytes_per_state.toFixed(1)} bytes/state`);
-  const warm = best_of_3(measure);
+  const warm = best_of_3();
   log(`  warm (best of 3): ${warm.states} states in ${warm.seconds.toFixed(2)} s (${warm.states_per_second.toFixed(0)} states/s)`);
   const split = measure_split();
   log(`  where the time goes: ${split_text(split)}`);
-  const eager = with_eager_clones(() => best_of_3(measure)); // as the warm row, so the two compare
+  const eager = with_eager_clones(best_of_3); // as the warm row, so the two compare
   log(`  every part copied per clone: ${eager.states} states in ${eager.seconds.toFixed(2)} s (${eager.states_per_second.toFixed(0)} states/s)`);
   const reference = measure_reference();
   log(`  reference engine: ${reference.states} states in ${reference.seconds.toFixed(2)} s (${reference.states_per_second.toFixed(0)} states/s), ${reference.bytes_per_state.toFixed(0)} bytes/state on the heap`);
@@ -149,8 +149,8 @@ export function default_check_bench(log: (line: string) => void): DefaultCheck {
 }
 
 /** The fastest of three runs (on shared cores one run's time moves with the neighbours' load). */
-function best_of_3(run: typeof measure): CheckMeasure {
-  const { targets: _, ...fastest } = [run(), run(), run()].reduce((a, b) => (b.seconds < a.seconds ? b : a));
+function best_of_3(): CheckMeasure {
+  const { targets: _, ...fastest } = [measure(), measure(), measure()].reduce((a, b) => (b.seconds < a.seconds ? b : a));
   return fastest;
 }
 
