@@ -166,7 +166,7 @@ describe("iomap_dio_rw reads", () => {
     expect(quiescent(w)).toEqual([]);
   });
 
-  it("async completion is inline: ->ki_complete runs in the device's completion step", () => {
+  it("async completion is inline: ->ki_complete runs in the device's completion step, after the pages are released", () => {
     const w = boot();
     const p = spawn(w, 1);
     const ino = ext4_file(w, 1);
@@ -176,7 +176,15 @@ describe("iomap_dio_rw reads", () => {
     blk_dev_transfer(w, id);
     expect(w.block.completions).toEqual([]);
     expect(uread(w, p.mm, p.buf, PAGE_SIZE)).toEqual(disk_bytes(w, ino, 0, PAGE_SIZE)); // DMA done, not yet signalled
+    // The page's refcount at the moment ->ki_complete is reported: already released (45cec0de6c89).
+    const page = pfn_at(p.mm, p.buf);
+    const base = counts(w).get(page)![0] - GUP_PIN_COUNTING_BIAS;
+    const at_complete: number[] = [];
+    const push = w.block.completions.push.bind(w.block.completions);
+    w.block.completions.push = (...c) => (at_complete.push(w.mem.refcount[page]), push(...c));
     blk_dev_complete(w, id);
+    Reflect.deleteProperty(w.block.completions, "push");
+    expect(at_complete).toEqual([base]);
     expect(w.block.completions).toEqual([{ iocb: iocb.id, res: PAGE_SIZE }]);
     expect(w.block.work).toEqual([]);
     expect(quiescent(w)).toEqual([]);
@@ -379,12 +387,15 @@ describe("iomap_dio_rw writes", () => {
 });
 
 describe("ext4_dio_write_iter: when io_submit() waits for the write (IOMAP_DIO_FORCE_WAIT)", () => {
-  /** An io_submit() write of len bytes at pos from P's buffer into a one-page ext4 file; what it returned and whether anything was left in flight. */
-  function submit(era: string, pos: number, len: number, on_disk = true) {
+  /**
+   * An io_submit() write of len bytes at pos from P's buffer into an ext4 file of `pages` written
+   * blocks (but the `holes`) and i_size; what it returned and whether anything was left in flight.
+   */
+  function submit(era: string, pos: number, len: number, file: { pages?: number; i_size?: number; holes?: number[] } = {}) {
     const w = boot(config_for(undefined, era));
     const p = spawn(w, 2);
-    const ino = ext4_file(w, 1);
-    if (!on_disk) w.inodes[ino].disk.delete(0); // a hole: the block is to be allocated
+    const ino = ext4_file(w, file.pages ?? 1, file.i_size);
+    for (const b of file.holes ?? []) w.inodes[ino].disk.delete(b); // a block still to be allocated
     const base = counts(w);
     const iocb = init_async_kiocb(w, ino, pos);
     const ret = aio_write(w, iocb, iov_iter_ubuf(w, WRITE, p.buf + pos, len));
@@ -402,11 +413,16 @@ describe("ext4_dio_write_iter: when io_submit() waits for the write (IOMAP_DIO_F
     }
   });
 
-  it("since v6.5 (310ee0902b8d) an unaligned overwrite of a written block is queued; one that allocates or extends still waits", () => {
+  it("since v6.5 (310ee0902b8d) an unaligned overwrite of written blocks is queued; one that allocates or extends still waits", () => {
+    const waited = { ret: HALF, in_flight: 0, pinned: false, done: true };
     expect(submit("current", HALF, HALF)).toMatchObject({ ret: -EIOCBQUEUED, in_flight: 1, pinned: true, done: false });
-    expect(submit("current", HALF, HALF, false)).toMatchObject({ ret: HALF, in_flight: 0, pinned: false, done: true });
-    const ext = submit("current", PAGE_SIZE - HALF / 2, HALF); // ends past i_size
-    expect(ext).toMatchObject({ ret: HALF, in_flight: 0, pinned: false, done: true });
+    expect(submit("current", HALF, HALF, { holes: [0] })).toMatchObject(waited);
+    // Across two blocks, the second a hole: not an overwrite, though it starts on a written block.
+    const straddle = PAGE_SIZE - HALF / 2;
+    expect(submit("current", straddle, HALF, { pages: 2, holes: [1] })).toMatchObject(waited);
+    // Both blocks written, but the write ends past i_size: it waits for extending alone.
+    const ext = submit("current", straddle, HALF, { pages: 2, i_size: PAGE_SIZE });
+    expect(ext).toMatchObject(waited);
     expect(ext.w.inodes[ext.ino].i_size).toBe(PAGE_SIZE + HALF / 2);
     settle(ext.w);
     expect(quiescent(ext.w)).toEqual([]);

@@ -13,6 +13,7 @@ import {
   boot, config_for, era_ids, fallocate, follow_pte, fork_mm, MAP_PRIVATE, mm_alloc, mmap_file, PAGE_SIZE, PG_anon, pin_user_pages_fast,
   PROT_READ, PROT_WRITE, tmpfile, user_access,
 } from "../src/kernel/index.js";
+import { pfn_at } from "./helpers/proc.js";
 
 const bounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
 const run = (era: string, coverage?: MachineCoverage) => explore(catalog_model(config_for(undefined, era)!, bounds, world_properties, coverage), 5);
@@ -51,7 +52,7 @@ describe("eras", () => {
       user_access(w, mm, addr, new Uint8Array(1).fill(5), true); // page 0 COWed: the VMA has an anon_vma
       const pages = [-1];
       expect(pin_user_pages_fast(w, addr + PAGE_SIZE, 1, 0, pages)).toBe(1); // R/O pin of page 1, the page-cache page
-      const cache_page = follow_pte(mm, addr + PAGE_SIZE)!.pfn;
+      const cache_page = pfn_at(mm, addr + PAGE_SIZE);
       expect(pages).toEqual([cache_page]);
       const pte = follow_pte(w.mms[fork_mm(w, w.current)], addr + PAGE_SIZE)!;
       return { copied: pte.pfn !== cache_page, anon: (w.mem.flags[pte.pfn] & PG_anon) !== 0 };

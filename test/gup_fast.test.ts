@@ -3,9 +3,10 @@
 // storing them after the fast ones.
 import { describe, expect, it } from "vitest";
 import {
-  boot, clone_world, FOLL_WRITE, fork_mm, follow_pte, GUP_PIN_COUNTING_BIAS, mm_alloc, mm_flag, MMF_HAS_PINNED,
+  boot, clone_world, FOLL_WRITE, fork_mm, GUP_PIN_COUNTING_BIAS, mm_alloc, mm_flag, MMF_HAS_PINNED,
   mmap_anon, munmap, PAGE_SIZE, pin_user_pages_fast, PROT_READ, PROT_WRITE, seal_world, user_access, ZERO_PFN,
 } from "../src/kernel/index.js";
+import { pfn_at } from "./helpers/proc.js";
 
 /** A sealed world whose current process has `pages` anonymous pages, the first `touched` of them written. */
 function setup(pages: number, touched: number) {
@@ -13,7 +14,7 @@ function setup(pages: number, touched: number) {
   w.current = mm_alloc(w);
   const addr = mmap_anon(w, w.mms[w.current], pages * PAGE_SIZE, PROT_READ | PROT_WRITE);
   for (let k = 0; k < touched; k++) user_access(w, w.mms[w.current], addr + k * PAGE_SIZE, Uint8Array.of(k + 1), true);
-  const present = Array.from({ length: touched }, (_, k) => follow_pte(w.mms[w.current], addr + k * PAGE_SIZE)!.pfn);
+  const present = Array.from({ length: touched }, (_, k) => pfn_at(w.mms[w.current], addr + k * PAGE_SIZE));
   return { w: seal_world(w), addr, present };
 }
 
@@ -40,18 +41,25 @@ describe("GUP-fast", () => {
     const pages = [-1, -1, -1];
     expect(pin_user_pages_fast(c, addr, 3, FOLL_WRITE, pages)).toBe(3);
     expect(pages[0]).toBe(present[0]);
-    expect(pages.slice(1)).toEqual([1, 2].map((k) => follow_pte(c.mms[c.current], addr + k * PAGE_SIZE)!.pfn));
+    expect(pages.slice(1)).toEqual([1, 2].map((k) => pfn_at(c.mms[c.current], addr + k * PAGE_SIZE)));
     expect(new Set(pages).size).toBe(3);
     expect(pages.every((p) => c.mem.refcount[p] === 1 + GUP_PIN_COUNTING_BIAS)).toBe(true);
     expect(c.vmstat.nr_foll_pin_acquired).toBe(3);
   });
 
-  it("a read pin of an untouched page goes to the slow path, which finds the zero page", () => {
+  it("a read pin of an untouched page goes to the slow path, which finds the zero page; so does one of the mapped zero page (pte_special)", () => {
     const { w, addr } = setup(1, 0);
     const c = clone_world(w);
     const pages = [-1];
     expect(pin_user_pages_fast(c, addr, 1, 0, pages)).toBe(1);
     expect(pages).toEqual([ZERO_PFN]);
+    expect(pfn_at(c.mms[c.current], addr)).toBe(ZERO_PFN); // mapped now, and MMF_HAS_PINNED set
+    // GUP-fast skips the zero page as it stands; the slow path takes it, through the mm's own copy.
+    const next = clone_world(seal_world(c));
+    expect(pin_user_pages_fast(next, addr, 1, 0, pages)).toBe(1);
+    expect(pages).toEqual([ZERO_PFN]);
+    seal_world(next);
+    expect(next.inherited_mm(next.current)).toBe(false);
   });
 
   it("reports the pages GUP-fast took when the slow path then fails, for the caller to release", () => {
@@ -72,7 +80,7 @@ describe("GUP-fast", () => {
     const pages = [-1];
     expect(pin_user_pages_fast(c, addr, 1, FOLL_WRITE, pages)).toBe(1);
     expect(pages[0]).not.toBe(present[0]);
-    expect(pages).toEqual([follow_pte(c.mms[c.current], addr)!.pfn]);
-    expect(follow_pte(c.mms[child], addr)!.pfn).toBe(present[0]);
+    expect(pages).toEqual([pfn_at(c.mms[c.current], addr)]);
+    expect(pfn_at(c.mms[child], addr)).toBe(present[0]);
   });
 });

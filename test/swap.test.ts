@@ -6,6 +6,7 @@ import {
   handle_mm_fault, munmap, pin_user_pages, pin_user_pages_fast, PG_anon_exclusive, pipe_create, pipe_release, PG_swapcache, PROT_READ,
   PROT_WRITE, unpin_user_page, user_access, vmsplice_to_pipe,
 } from "../src/kernel/index.js";
+import { pfn_at } from "./helpers/proc.js";
 
 function setup(era = "current") {
   const w = boot(config_for(undefined, era));
@@ -13,7 +14,7 @@ function setup(era = "current") {
   const mm = w.mms[w.current];
   const addr = mmap_anon(w, mm, 4096, PROT_READ | PROT_WRITE);
   user_access(w, mm, addr, new Uint8Array(4096).fill(7), true);
-  const page = follow_pte(mm, addr)!.pfn;
+  const page = pfn_at(mm, addr);
   return { w, mm, addr, page };
 }
 
@@ -63,7 +64,7 @@ describe("swap", () => {
     expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
     expect(pages).toEqual([page]);
     expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["pinned"]);
-    expect(follow_pte(mm, addr)!.pfn).toBe(page);
+    expect(pfn_at(mm, addr)).toBe(page);
     expect(w.mem.flags[page] & PG_swapcache).toBe(0);
     expect(w.swap.slots.size).toBe(0);
     unpin_user_page(w, page);
@@ -81,7 +82,7 @@ describe("swap", () => {
     user_access(w, mm, addr, new Uint8Array(1).fill(0xff), true); // parent writes: swap-in, then COW
     expect(read1(w, child, addr)).toBe(7);
     expect(read1(w, mm, addr)).toBe(0xff);
-    expect(follow_pte(mm, addr)!.pfn).not.toBe(follow_pte(child, addr)!.pfn);
+    expect(pfn_at(mm, addr)).not.toBe(pfn_at(child, addr));
     expect(w.events).toEqual([]);
   });
 
@@ -138,7 +139,7 @@ describe("swap", () => {
       expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]);
       expect(mm.swap.get(addr / 4096)!.exclusive).toBe(false);
       expect(read1(w, mm, addr)).toBe(7);
-      const page = follow_pte(mm, addr)!.pfn;
+      const page = pfn_at(mm, addr);
       expect(follow_pte(mm, addr)!.write).toBe(false); // from 6.0 the exclusive swap PTE maps it writable at once
       user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
       expect(follow_pte(mm, addr)).toMatchObject({ pfn: page, write: true, dirty: true });
@@ -159,6 +160,21 @@ describe("swap", () => {
       expect(read1(w, mm, addr)).toBe(9);
     });
 
+    it.each(["pre-pin", "5.9-5.18"])("%s: a write swap-in of a slot a forked child's swap PTE still uses copies the page (reuse_swap_page says no)", (era) => {
+      const { w, mm, addr } = setup(era);
+      const child = w.mms[fork_mm(w, w.current)];
+      expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]); // both PTEs become swap PTEs of one slot
+      user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
+      const cached = w.swap.cache.get(child.swap.get(addr / 4096)!.slot)!;
+      const pte = follow_pte(mm, addr)!;
+      expect(pte.pfn).not.toBe(cached); // the parent writes a copy; the swap-cache page stays the child's
+      expect(pte).toMatchObject({ write: true, dirty: true });
+      expect(w.mem.data.read(cached)[0]).toBe(7);
+      w.current = child.id;
+      expect(read1(w, child, addr)).toBe(7);
+      expect(w.events).toEqual([]);
+    });
+
     it("5.9-5.18: a write swap-in reuses a cached page a pipe still references (reuse_swap_page counts only mappings and swap PTEs; do_wp_page would copy it)", () => {
       const { w, mm, addr, page } = setup("5.9-5.18");
       const pipe = pipe_create();
@@ -175,7 +191,7 @@ describe("swap", () => {
       const { w, mm, addr } = setup("6.0-6.4");
       madvise_pageout(w, mm, addr, 4096);
       expect(read1(w, mm, addr)).toBe(7);
-      const page = follow_pte(mm, addr)!.pfn;
+      const page = pfn_at(mm, addr);
       expect(follow_pte(mm, addr)).toMatchObject({ write: false, dirty: false });
       expect(w.mem.flags[page] & PG_anon_exclusive).toBeTruthy();
       user_access(w, mm, addr, new Uint8Array(1).fill(9), true); // do_wp_page(): exclusive, reused
@@ -191,13 +207,13 @@ describe("swap", () => {
       expect(follow_pte(old.mm, old.addr)).toBeUndefined();
       expect(old.w.mem.flags[old.page] & PG_swapcache).toBeTruthy();
       user_access(old.w, old.mm, old.addr, new Uint8Array(1).fill(9), true);
-      expect(follow_pte(old.mm, old.addr)!.pfn).toBe(old.page);
+      expect(pfn_at(old.mm, old.addr)).toBe(old.page);
       expect(old.w.mem.data.read(old.page)[0]).toBe(9);
 
       const fixed = setup("5.9-5.18");
       expect(pin_user_pages_fast(fixed.w, fixed.addr, 1, FOLL_WRITE, pages)).toBe(1);
       expect(madvise_pageout(fixed.w, fixed.mm, fixed.addr, 4096)).toEqual(["pinned"]);
-      expect(follow_pte(fixed.mm, fixed.addr)!.pfn).toBe(fixed.page);
+      expect(pfn_at(fixed.mm, fixed.addr)).toBe(fixed.page);
       expect(fixed.w.mem.flags[fixed.page] & PG_swapcache).toBe(0);
     });
 
@@ -206,7 +222,7 @@ describe("swap", () => {
         const { w, mm, addr } = setup(era);
         madvise_pageout(w, mm, addr, 4096);
         expect(read1(w, mm, addr)).toBe(7); // back in, still in the swap cache
-        const page = follow_pte(mm, addr)!.pfn;
+        const page = pfn_at(mm, addr);
         const pages = [-1];
         expect(pin_user_pages_fast(w, addr, 1, 0, pages)).toBe(1); // R/O pin of the swap-cache page
         expect(pages).toEqual([page]);
@@ -214,14 +230,14 @@ describe("swap", () => {
         return { w, mm, addr, page };
       };
       const now = pinned_then_reclaimed("6.0-6.4");
-      expect(follow_pte(now.mm, now.addr)!.pfn).toBe(now.page);
+      expect(pfn_at(now.mm, now.addr)).toBe(now.page);
 
       const old = pinned_then_reclaimed("5.9-5.18");
       expect(follow_pte(old.mm, old.addr)).toBeUndefined();
       expect(old.mm.swap.get(old.addr / 4096)!.exclusive).toBe(false);
       // The next write swaps the cached, pinned page back in and reuses it: the pin still sees what the process writes.
       user_access(old.w, old.mm, old.addr, new Uint8Array(1).fill(9), true);
-      expect(follow_pte(old.mm, old.addr)!.pfn).toBe(old.page);
+      expect(pfn_at(old.mm, old.addr)).toBe(old.page);
       expect(old.w.mem.data.read(old.page)[0]).toBe(9);
       expect(old.w.events).toEqual([]);
     });
@@ -239,7 +255,7 @@ describe("swap", () => {
       const pte = follow_pte(mm, addr)!;
       expect(pages).toEqual([pte.pfn]);
       expect(pte).toMatchObject({ write: false, dirty: true });
-      expect(pte.pfn).not.toBe(follow_pte(child, addr)!.pfn);
+      expect(pte.pfn).not.toBe(pfn_at(child, addr));
       // A not yet faulted page: the fault maps it clean and read-only; the forced write fault dirties it.
       const fresh = mmap_anon(w, mm, 4096, PROT_READ);
       expect(handle_mm_fault(w, mm, fresh, FAULT_FLAG_WRITE)).toBe(0);

@@ -9,6 +9,7 @@ import {
   memfd_create, mm_alloc, mmap_file, page_address, PG_anon, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
   shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
 } from "../src/kernel/index.js";
+import { pfn_at } from "./helpers/proc.js";
 
 function setup(stable_writes = false) {
   const w = boot();
@@ -176,12 +177,12 @@ describe("truncation", () => {
     const priv = mmap_file(w, mm, ino, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE);
     user_access(w, mm, priv, fill(5), true); // page 0: a private copy
     user_access(w, mm, priv + 4096, fill(6), true); // page 1: a private copy
-    const [copy0, copy1] = [follow_pte(mm, priv)!.pfn, follow_pte(mm, priv + 4096)!.pfn];
+    const [copy0, copy1] = [pfn_at(mm, priv), pfn_at(mm, priv + 4096)];
     expect(w.mem.flags[copy1] & PG_anon).toBeTruthy();
     expect(ftruncate(w, ino, 4096)).toBe(0);
     expect(follow_pte(mm, priv + 4096)).toBeUndefined();
     expect(w.mem.head[copy1]).toBe(-1); // freed with its mapping
-    expect(follow_pte(mm, priv)!.pfn).toBe(copy0); // below the new size: kept
+    expect(pfn_at(mm, priv)).toBe(copy0); // below the new size: kept
     expect(w.events).toEqual([]);
   });
 });

@@ -47,7 +47,8 @@ export function litmus_refusal(o: unknown, dir: string, name = "bad.json"): stri
   const p = join(dir, name);
   writeFileSync(p, JSON.stringify(o));
   // The same refusal, naming the file by its path instead of its name.
+  expect(msg.startsWith(`${name}: `), msg).toBe(true);
   expect(() => run_scenario([p])).toThrow(UsageError);
-  expect(() => run_scenario([p])).toThrow(msg.slice(name.length));
+  expect(() => run_scenario([p])).toThrow(`${p}${msg.slice(name.length)}`);
   return msg;
 }
