@@ -4,12 +4,12 @@
 import { describe, expect, it } from "vitest";
 import type { iov_iter, Mm, World } from "../src/kernel/index.js";
 import {
-  alloc_pages, boot, bvec_set_page, clone_world, EFAULT, EINVAL, EOVERFLOW, FOLL_DUMP, FOLL_GET, FOLL_LONGTERM,
-  FOLL_NOFAULT, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_WRITE, folio_maybe_dma_pinned, folioq_from, follow_pte,
+  alloc_pages, boot, bvec_set_page, clone_world, EFAULT, EINVAL, EOVERFLOW, FOLL_DUMP, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM,
+  FOLL_NOFAULT, FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_WRITE, folio_maybe_dma_pinned, folioq_from, follow_pte,
   get_user_pages_fast, GUP_PIN_COUNTING_BIAS, has_bug, iov_iter_bvec, iov_iter_discard, iov_iter_extract_pages,
   iov_iter_folio_queue, iov_iter_get_pages2, iov_iter_get_pages_alloc2, iov_iter_init, iov_iter_kvec, iov_iter_ubuf,
   iov_iter_xarray, kmalloc, mm_alloc, mm_flag, mmap_anon, MMF_HAS_PINNED, PAGE_SIZE, PG_anon,
-  PG_anon_exclusive, PG_slab, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page, READ, try_grab_folio,
+  PG_anon_exclusive, PG_slab, pin_user_pages, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page, READ, try_grab_folio,
   unpin_user_page, unpin_user_pages, user_access, virt_to_page, vmalloc, WRITE, xa_init, xa_store, ZERO_PFN,
 } from "../src/kernel/index.js";
 
@@ -458,6 +458,7 @@ describe("GUP entry points", () => {
     ["pin_user_pages_fast(FOLL_TOUCH): internal flag", pin_user_pages_fast, FOLL_TOUCH | FOLL_WRITE, true],
     ["pin_user_pages_fast(FOLL_REMOTE): internal flag", pin_user_pages_fast, FOLL_REMOTE, true],
     ["get_user_pages_fast(FOLL_DUMP): not a GUP-fast flag", get_user_pages_fast, FOLL_DUMP, true],
+    ["pin_user_pages_fast(FOLL_LONGTERM|FOLL_PCI_P2PDMA): a P2PDMA pgmap must stay unpluggable", pin_user_pages_fast, FOLL_LONGTERM | FOLL_PCI_P2PDMA | FOLL_WRITE, true],
     ["pin_user_pages_fast(pages = NULL)", pin_user_pages_fast, FOLL_WRITE, false],
     ["get_user_pages_fast(pages = NULL)", get_user_pages_fast, 0, false],
   ];
@@ -506,6 +507,9 @@ describe("GUP entry points", () => {
     const { w, mm, addr } = proc(1, [0]);
     expect(get_user_pages_fast(w, addr, 1, 0, pagelist())).toBe(1);
     expect(mm_flag(mm, MMF_HAS_PINNED)).toBe(false);
+    // __get_user_pages_locked() returns for nr_pages 0 before marking the mm.
+    expect(pin_user_pages(w, addr, 0, 0, pagelist())).toBe(0);
+    expect(mm_flag(mm, MMF_HAS_PINNED)).toBe(false);
     expect(pin_user_pages_fast(w, addr + 8 * PAGE_SIZE, 1, 0, pagelist())).toBe(-EFAULT);
     expect(mm_flag(mm, MMF_HAS_PINNED)).toBe(true);
   });
@@ -517,6 +521,25 @@ describe("GUP entry points", () => {
     const pages = pagelist();
     expect(get_user_pages_fast(w, addr, 1, 0, pages)).toBe(1);
     expect(pages[0]).toBe(ZERO_PFN);
+    expect(w.events).toEqual([]);
+  });
+
+  it("FOLL_LONGTERM|FOLL_PCI_P2PDMA through pin_user_pages(): WARN and 0 pages", () => {
+    const { w, mm, addr } = proc(1, [0]);
+    expect(pin_user_pages(w, addr, 1, FOLL_LONGTERM | FOLL_PCI_P2PDMA, pagelist())).toBe(0);
+    expect(w.events.map((e) => e.kind)).toEqual(["WARN_ON_ONCE"]);
+    expect(mm_flag(mm, MMF_HAS_PINNED)).toBe(false);
+  });
+
+  it("a PROT_WRITE-only VMA: the CPU may read it (x86 access_error()), GUP only with FOLL_FORCE", () => {
+    const { w, mm, addr } = proc(1, [0], PROT_WRITE);
+    const out = new Uint8Array(8);
+    expect(user_access(w, mm, addr, out, false)).toBe(0);
+    expect([...out]).toEqual(new Array(8).fill(0x40));
+    expect(get_user_pages_fast(w, addr, 1, 0, pagelist())).toBe(-EFAULT);
+    const pages = pagelist();
+    expect(pin_user_pages(w, addr, 1, FOLL_FORCE, pages)).toBe(1);
+    expect(pages[0]).toBe(pfn_at(mm, addr));
     expect(w.events).toEqual([]);
   });
 

@@ -5,11 +5,11 @@ import { describe, expect, it } from "vitest";
 import type { bio_vec, iov_iter, iovec, KernelEventKind, Mm, World } from "../src/kernel/index.js";
 import {
   alloc_pages, boot, bvec_set_page, copy_from_iter, copy_page_to_iter, copy_to_iter, dup_iter, EFAULT, EINVAL,
-  folio_put, folioq_from, import_iovec, import_ubuf, ITER_BVEC, ITER_IOVEC, ITER_KVEC, ITER_UBUF,
+  folio_put, folioq_append, folioq_from, folioq_init, import_iovec, IOVEC_SIZE, import_ubuf, ITER_BVEC, ITER_IOVEC, ITER_KVEC, ITER_UBUF,
   iov_iter_advance, iov_iter_alignment, iov_iter_bvec, iov_iter_discard, iov_iter_folio_queue,
   iov_iter_gap_alignment, iov_iter_init, iov_iter_is_aligned, iov_iter_kvec, iov_iter_npages, iov_iter_reexpand,
   iov_iter_restore, iov_iter_revert, iov_iter_save_state, iov_iter_single_seg_count, iov_iter_truncate,
-  iov_iter_ubuf, iov_iter_xarray, iov_iter_zero, kread, kwrite, MAX_RW_COUNT, mm_alloc, mmap_anon, page_address,
+  iov_iter_ubuf, iov_iter_xarray, iov_iter_zero, kread, kwrite, MAX_RW_COUNT, mm_alloc, mmap_anon, munmap, page_address,
   PAGE_OFFSET, PAGE_SIZE, PROT_READ, PROT_WRITE, put_user_iovecs, READ, TASK_SIZE_MAX, UIO_FASTIOV, UIO_MAXIOV,
   user_access, vfree, vmalloc, WRITE, xa_init,
 } from "../src/kernel/index.js";
@@ -343,6 +343,16 @@ describe("import_ubuf / import_iovec", () => {
     expect(import_iovec(w, READ, uvec, 1, UIO_FASTIOV).ret).toBe(-EINVAL);
   });
 
+  it("entries are read one by one: a negative length is -EINVAL although the next entry is unreadable", () => {
+    const { w, uvec } = iov_setup(2);
+    const last = uvec + P - IOVEC_SIZE; // the first page's last entry; the next one lies on the second page
+    expect(munmap(w, w.mms[w.current], uvec + P, P)).toBe(0);
+    expect(put_user_iovecs(w, last, [{ iov_base: 0x10000, iov_len: -1n }])).toBe(0);
+    expect(import_iovec(w, READ, last, 2, UIO_FASTIOV).ret).toBe(-EINVAL);
+    expect(put_user_iovecs(w, last, [{ iov_base: 0x10000, iov_len: 0x10 }])).toBe(0);
+    expect(import_iovec(w, READ, last, 2, UIO_FASTIOV).ret).toBe(-EFAULT);
+  });
+
   it("a segment failing access_ok: -EFAULT (also for a single segment); an unreadable array: -EFAULT", () => {
     const { w, uvec, put } = iov_setup();
     put([{ iov_base: 0x10000, iov_len: 0x10 }, { iov_base: PAGE_OFFSET, iov_len: 0x10 }]);
@@ -514,6 +524,21 @@ describe("inspection helpers", () => {
     const q = folioq_from([{ folio: 4, order: 2 }, { folio: 8, order: 0 }]);
     expect(iov_iter_single_seg_count(iov_iter_folio_queue(w, READ, q, 0, 0, 5 * P)!)).toBe(4 * P);
     expect(iov_iter_single_seg_count(iov_iter_folio_queue(w, READ, q, 0, 0, 0)!)).toBe(0);
+  });
+
+  it("an unfilled folio_queue slot counts as PAGE_SIZE (folioq_folio_size() reads only the order)", () => {
+    // Kernel builders fill a segment before chaining the next; one that does not gets the kernel's
+    // walk: advancing past segment a's one folio goes through a's empty slots, not to segment b.
+    const w = boot();
+    const a = folioq_init();
+    const b = folioq_init();
+    folioq_append(a, 4, 0);
+    folioq_append(b, 8, 0);
+    a.next = b;
+    b.prev = a;
+    const i = iov_iter_folio_queue(w, READ, a, 0, 0, 3 * P)!;
+    iov_iter_advance(i, 2 * P);
+    expect([i.folioq === a, i.folioq_slot, i.iov_offset, i.count]).toEqual([true, 2, 0, P]);
   });
 
   it("iov_iter_truncate / iov_iter_reexpand", () => {

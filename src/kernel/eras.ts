@@ -68,7 +68,7 @@ export interface KernelConfig {
   dma_redirty: boolean;
   /**
    * H4: extract_iter_to_sg()'s error path for user iterators drops the pins it took with
-   * put_page() instead of unpin_user_page() (lib/scatterlist.c, v6.3-6.5, before "lib/scatterlist:
+   * put_page() instead of unpin_user_page() (lib/scatterlist.c, v6.3-6.5, before "crypto, cifs:
    * Fix error handling in extract_iter_to_sg()"). Off: the pins are dropped with unpin_user_page().
    */
   sg_error_put_page: boolean;
@@ -193,7 +193,7 @@ export const BUGS: readonly BugSwitch[] = [
     title: "extract_iter_to_sg() fails part-way and drops the user pages it pinned with put_page(): each keeps the rest of its pin",
     era: "v6.3-v6.5 (netfs_extract_user_to_sg in fs/netfs/iterator.c, then extract_user_to_sg in lib/scatterlist.c)",
     reference:
-      "H4 (kernel-semantics §10): \"lib/scatterlist: Fix error handling in extract_iter_to_sg()\" (David Howells, Jul 2023; Fixes 018584697533), found by syzbot through AF_ALG hash_sendmsg(); the fix unpins instead",
+      "H4 (kernel-semantics §10): \"crypto, cifs: Fix error handling in extract_iter_to_sg()\" (David Howells, Jul 2023; Fixes 018584697533), found by syzbot through AF_ALG hash_sendmsg(); the fix unpins instead",
     // A small page keeps GUP_PIN_COUNTING_BIAS - 1 references (maybe-pinned for good), a large folio its pincount.
     breaks: "release-matches-acquire",
     config: { sg_error_put_page: true },

@@ -21,9 +21,8 @@ export const folioq_full = (q: folio_queue): boolean => q.folios.length >= PAGEV
 /** An empty slot reads as NULL (-1). */
 export const folioq_folio = (q: folio_queue, slot: number): number => q.folios[slot] ?? -1;
 export const folioq_folio_order = (q: folio_queue, slot: number): number => q.orders[slot] ?? 0;
-/** Size of the folio in slot (0 for an empty slot, as folio_size() of the stored order would not be read). */
-export const folioq_folio_size = (q: folio_queue, slot: number): number =>
-  slot < q.folios.length ? PAGE_SIZE << folioq_folio_order(q, slot) : 0;
+/** Size of the folio in slot, from its order alone: an unfilled slot counts as PAGE_SIZE, as in the kernel. */
+export const folioq_folio_size = (q: folio_queue, slot: number): number => PAGE_SIZE << folioq_folio_order(q, slot);
 
 /** folioq_append(): add a folio of the given order; returns its slot. */
 export function folioq_append(q: folio_queue, folio: number, order: number): number {

@@ -28,8 +28,6 @@ export interface sg_table {
   orig_nents: number;
 }
 
-export const sg_alloc_table = (nents: number): sg_table => ({ sgl: [], nents: 0, orig_nents: nents });
-
 function sg_add(sgtable: sg_table, page: number, length: number, offset: number): void {
   sgtable.sgl[sgtable.nents++] = { page, offset, length };
 }
@@ -39,7 +37,7 @@ function extract_user_to_sg(w: World, iter: iov_iter, maxsize: number, sgtable: 
   do {
     const r = iov_iter_extract_pages(w, iter, null, maxsize, sg_max, xflags);
     if (r.ret <= 0) {
-      // H4 switch: before "lib/scatterlist: Fix error handling in extract_iter_to_sg()" (Jul 2023)
+      // H4 switch: before "crypto, cifs: Fix error handling in extract_iter_to_sg()" (Jul 2023)
       // these pinned pages were released with put_page(), dropping one reference of each pin.
       const release = w.config.sg_error_put_page ? put_page : unpin_user_page;
       while (sgtable.nents > sgtable.orig_nents) release(w, sgtable.sgl[--sgtable.nents].page);

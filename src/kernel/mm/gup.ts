@@ -113,6 +113,8 @@ function is_valid_gup_args(w: World, fn: string, pages: number[] | null, gup_fla
   if ((flags & FOLL_GET) && (flags & FOLL_PIN)) return refuse_gup_args(w, fn, "FOLL_GET and FOLL_PIN together");
   if ((flags & FOLL_LONGTERM) && !(flags & FOLL_PIN)) return refuse_gup_args(w, fn, "FOLL_LONGTERM without FOLL_PIN");
   if ((flags & (FOLL_GET | FOLL_PIN)) && !pages) return refuse_gup_args(w, fn, "FOLL_GET/FOLL_PIN without a pages array");
+  // A long-term pin would keep a P2PDMA page's pgmap from being hot-unplugged.
+  if ((flags & FOLL_LONGTERM) && (flags & FOLL_PCI_P2PDMA)) return refuse_gup_args(w, fn, "FOLL_LONGTERM with FOLL_PCI_P2PDMA");
   return flags;
 }
 
@@ -154,15 +156,16 @@ const FOLL_COW = 1 << 14;
 
 /**
  * can_follow_write_pte(): a writable PTE, or with FOLL_FORCE in a private mapping without
- * VM_WRITE, a dirty PTE of an exclusive anonymous page (what the forced COW fault produced).
- * Before v6.0: a writable PTE, or with FOLL_FORCE a dirty PTE once FOLL_COW is set.
+ * VM_WRITE, a PTE of an exclusive anonymous page (what the forced COW fault produced; since
+ * 5535be309971, v6.0, the PTE need not be dirty). Before v6.0: a writable PTE, or with
+ * FOLL_FORCE a dirty PTE once FOLL_COW is set.
  */
 function can_follow_write_pte(w: World, vma: Vma, flags: number, pte: Pte): boolean {
   if (pte.write) return true;
   if (!w.config.anon_exclusive) return (flags & FOLL_FORCE) !== 0 && (flags & FOLL_COW) !== 0 && pte.dirty;
   if (!(flags & FOLL_FORCE) || !is_cow_mapping(vma.vm_flags) || (vma.vm_flags & VM_WRITE)) return false;
   const anon = pte.pfn !== ZERO_PFN && folio_test(w, page_folio(w, pte.pfn), PG_anon);
-  return anon && PageAnonExclusive(w, pte.pfn) && pte.dirty;
+  return anon && PageAnonExclusive(w, pte.pfn);
 }
 
 /** Resolve one user page for GUP, faulting as needed; the page or a negative errno. */
@@ -191,6 +194,7 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
  * (possibly fewer), or -errno if none.
  */
 function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, flags: number, pages: number[], at = 0): number {
+  if (!nr_pages) return 0; // __get_user_pages_locked(): before the mm is marked as having pins
   if (flags & FOLL_PIN) mm_set_has_pinned_flag(w, mm.id);
   let got = 0;
   let err = 0;

@@ -7,7 +7,7 @@ import type { World } from "../world.js";
 import { current_mm } from "../world.js";
 import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, set_pte, VM_FAULT_SIGSEGV } from "./memory.js";
 import type { Mm } from "./mm_types.js";
-import { find_vma, VM_READ, VM_WRITE } from "./mm_types.js";
+import { find_vma, VM_EXEC, VM_READ, VM_WRITE } from "./mm_types.js";
 
 /** access_ok(): the range lies wholly below TASK_SIZE_MAX and does not wrap. */
 export const access_ok = (addr: number, len: number): boolean =>
@@ -16,7 +16,8 @@ export const access_ok = (addr: number, len: number): boolean =>
 /** The frame that a CPU access to addr reaches after faulting, or -1 (SIGSEGV). */
 function user_page(w: World, mm: Mm, addr: number, write: boolean): number {
   const vma = find_vma(mm, addr);
-  if (!vma || !(vma.vm_flags & (write ? VM_WRITE : VM_READ))) return -1; // the arch fault handler's access check
+  // x86 access_error(): a write needs VM_WRITE; a read, any access at all (vma_is_accessible()).
+  if (!vma || !(vma.vm_flags & (write ? VM_WRITE : VM_READ | VM_WRITE | VM_EXEC))) return -1;
   let pte = follow_pte(mm, addr);
   if (!pte || (write && !pte.write)) {
     if (handle_mm_fault(w, mm, addr, write ? FAULT_FLAG_WRITE : 0) & VM_FAULT_SIGSEGV) return -1;

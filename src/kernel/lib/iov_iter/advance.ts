@@ -1,5 +1,6 @@
-// lib/iov_iter.c: moving an iterator's position (advance, revert), capping and restoring its
-// count (truncate, reexpand, save_state, restore) and duplicating it (dup_iter).
+// lib/iov_iter.c: moving an iterator's position (advance, revert), restoring its count
+// (iov_iter_restore) and duplicating it (dup_iter); include/linux/uio.h: capping it
+// (iov_iter_truncate, iov_iter_reexpand) and saving it (iov_iter_save_state).
 import { BUG, WARN, WARN_ON_ONCE } from "../../include/bug.js";
 import { MAX_RW_COUNT } from "../../include/page.js";
 import type { World } from "../../world.js";

@@ -18,18 +18,22 @@ export function import_ubuf(w: World, rw: number, buf: number, len: number): { r
   return { ret: 0, iter: iov_iter_ubuf(w, rw, buf, len) };
 }
 
-/** copy_iovec_from_user(): -EFAULT if unreadable, -EINVAL for a length negative as ssize_t. */
+/**
+ * copy_iovec_from_user(): entry by entry, each length checked before the next entry is read, so
+ * a length negative as ssize_t is -EINVAL even when a later entry is unreadable (-EFAULT).
+ */
 function copy_iovec_from_user(w: World, uvec: number, nr_segs: number): iovec[] | number {
   const mm = current_mm(w);
-  const raw = new Uint8Array(nr_segs * IOVEC_SIZE);
-  if (!mm || !access_ok(uvec, raw.length) || user_access(w, mm, uvec, raw, false)) return -EFAULT;
+  if (!mm || !access_ok(uvec, nr_segs * IOVEC_SIZE)) return -EFAULT;
+  const raw = new Uint8Array(IOVEC_SIZE);
   const view = new DataView(raw.buffer);
   const iov: iovec[] = [];
   for (let k = 0; k < nr_segs; k++) {
-    const len = view.getBigInt64(k * IOVEC_SIZE + 8, true);
+    if (user_access(w, mm, uvec + k * IOVEC_SIZE, raw, false)) return -EFAULT;
+    const len = view.getBigInt64(8, true);
     if (len < 0n) return -EINVAL;
     iov.push({
-      iov_base: Number(view.getBigUint64(k * IOVEC_SIZE, true)),
+      iov_base: Number(view.getBigUint64(0, true)),
       iov_len: len > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(len),
     });
   }
