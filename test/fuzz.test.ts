@@ -1,13 +1,15 @@
 // pincheck fuzz: seeded random runs over the scenarios, the iterator layer (one target per
 // initial state) and the catalog find every bug switch and old era the explorer finds, with a
-// shrunk trace at most two steps longer than the explorer's shortest; runs are reproducible from
-// a seed and from fast-check's replay path; the current kernel survives a default run; the CLI
-// reports bad input in one line and exports counterexamples as regression tests.
+// shrunk trace at most two steps longer than the explorer's shortest of the same kinds of
+// actions; runs are reproducible from a seed and from fast-check's replay path; the current
+// kernel survives a default run; the CLI reports bad input in one line and exports
+// counterexamples as regression tests.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { CatalogAction } from "../src/check/catalog.js";
 import { describe_catalog_action } from "../src/check/catalog.js";
 import { explore } from "../src/check/explore.js";
 import type { FuzzReport } from "../src/check/fuzz.js";
@@ -45,7 +47,7 @@ const bad_inputs: [string[], RegExp][] = [
   [["--era", "2.6"], /^pincheck: --era must be one of pre-pin, 5\.9-5\.18, 6\.0-6\.4, current, got '2\.6'$/],
   [["--bug", "nope"], /^pincheck: --bug must be one of dio-read-vs-fork, dma-no-redirty, .*, got 'nope'$/],
   // Cheapest first: the scenarios, one iov_iter target per initial state, the catalog.
-  [["--target", "iov_iter"], /^pincheck: --target must be one of (.+, )?dio-read-vs-fork, (.+, )?vmsplice-vs-cow, iov_iter:ubuf-dest, (.+, )?iov_iter:kvec-dest, (.+, )?iov_iter:ubuf-source-page-1-unmapped, catalog, got 'iov_iter'$/],
+  [["--target", "iov_iter"], /^pincheck: --target must be one of (.+, )?dio-read-vs-fork, (.+, )?vmsplice-vs-cow, (.+, )?iov_iter:ubuf-dest, (.+, )?iov_iter:kvec-dest, (.+, )?iov_iter:ubuf-source-page-1-unmapped, catalog, got 'iov_iter'$/],
   [["--replay", "42"], /^pincheck: --replay must be SEED:PATH .*got '42'$/],
   [["--replay", "42:3:999"], /^pincheck: --replay 42:3:999: the path leads to no run/],
   [["--seed", "7", "--replay", "42:1"], /^pincheck: --replay carries its own seed \(42\); it conflicts with --seed 7$/],
@@ -114,8 +116,17 @@ describe("fuzz finds what the explorer finds, with a short trace", () => {
     // existed, and the explorer, exhaustive to that depth, finds none. The fuzz trace replayed
     // at those bounds (or the explorer to depth L, if it does not fit them) shows that one of at
     // most L steps exists, so the explorer's shortest is between L-2 and L.
+    //
+    // A catalog run may break the property another way than the explorer's shortest does (in
+    // 5.9-5.18 both H1 and do_swap_page() reusing a vmspliced page break no-cow-while-pinned), so
+    // the explorer there takes only the kinds of actions the run took.
     const L = r.actions.length;
     const t = target === "catalog" ? catalog_target(config, small) : fuzz_target(target, config)!;
+    if (target === "catalog") {
+      const ops = new Set((r.actions as CatalogAction[]).map((a) => a.op));
+      const all = t.model.actions.bind(t.model);
+      t.model = { ...t.model, actions: (s) => all(s).filter((a) => ops.has((a as CatalogAction).op)) };
+    }
     expect(explore(t.model, Math.max(0, L - 3)).result).toBe("ok");
     const { story, enabled } = replay_enabled(t, r.actions);
     if (enabled === L) expect(story.violation).toMatchObject({ property, step: L });

@@ -2,9 +2,10 @@
 // (mm/vmscan.c, mm/rmap.c, mm/swapfile.c, mm/memory.c do_swap_page).
 import { describe, expect, it } from "vitest";
 import {
-  boot, config_for, exit_mmap, FAULT_FLAG_WRITE, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, madvise_pageout, mm_alloc, mmap_anon, mprotect,
-  handle_mm_fault, munmap, pin_user_pages, pin_user_pages_fast, PG_anon_exclusive, pipe_create, pipe_release, PG_swapcache, PROT_READ,
-  PROT_WRITE, unpin_user_page, user_access, vmsplice_to_pipe,
+  boot, config_for, exit_mmap, FAULT_FLAG_WRITE, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, get_user_pages_fast, madvise_pageout,
+  mm_alloc, mmap_anon, mprotect, handle_mm_fault, munmap, PG_anon_exclusive, PG_dirty, PG_swapcache, pin_user_pages,
+  pin_user_pages_fast, pipe_create, pipe_release, PROT_READ, PROT_WRITE, put_page, shrink_folio, unpin_user_page, user_access,
+  vmsplice_to_pipe,
 } from "../src/kernel/index.js";
 import { pfn_at } from "./helpers/proc.js";
 
@@ -71,10 +72,12 @@ describe("swap", () => {
     expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]);
   });
 
-  it("a page shared by fork swaps out from both and COW still separates parent and child", () => {
-    const { w, mm, addr } = setup();
+  it("MADV_PAGEOUT leaves a page a fork shares alone; kswapd swaps it out from both and COW still separates parent and child", () => {
+    const { w, mm, addr, page } = setup();
     const child = w.mms[fork_mm(w, w.current)];
-    expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]);
+    expect(madvise_pageout(w, mm, addr, 4096)).toEqual([]); // mapcount 2: "do not interfere with other mappings"
+    expect(pfn_at(mm, addr)).toBe(page);
+    expect(shrink_folio(w, page)).toBe("reclaimed");
     const slot = mm.swap.get(addr / 4096)!.slot;
     expect(child.swap.get(addr / 4096)).toEqual({ slot, exclusive: false });
     expect(w.swap.slots.get(slot)!.count).toBe(2);
@@ -83,6 +86,22 @@ describe("swap", () => {
     expect(read1(w, child, addr)).toBe(7);
     expect(read1(w, mm, addr)).toBe(0xff);
     expect(pfn_at(mm, addr)).not.toBe(pfn_at(child, addr));
+    expect(w.events).toEqual([]);
+  });
+
+  it("pageout() writes nothing while another reference is held: the page stays dirty in the swap cache", () => {
+    const { w, mm, addr, page } = setup();
+    const pages = [-1];
+    expect(get_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1); // a FOLL_GET holder
+    expect(shrink_folio(w, page)).toBe("referenced");
+    const slot = mm.swap.get(addr / 4096)!.slot;
+    expect(w.swap.slots.get(slot)!.bytes).toBeNull(); // is_page_cache_freeable() said no: PAGE_KEEP
+    expect(w.mem.flags[page] & (PG_swapcache | PG_dirty)).toBe(PG_swapcache | PG_dirty);
+    w.mem.data.write(page)[0] = 0x42; // the holder writes through its reference, then lets go
+    put_page(w, page);
+    expect(shrink_folio(w, page)).toBe("reclaimed"); // now written, with the holder's byte
+    expect(w.swap.slots.get(slot)!.bytes![0]).toBe(0x42);
+    expect(read1(w, mm, addr)).toBe(0x42);
     expect(w.events).toEqual([]);
   });
 
@@ -163,7 +182,7 @@ describe("swap", () => {
     it.each(["pre-pin", "5.9-5.18"])("%s: a write swap-in of a slot a forked child's swap PTE still uses copies the page (reuse_swap_page says no)", (era) => {
       const { w, mm, addr } = setup(era);
       const child = w.mms[fork_mm(w, w.current)];
-      expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]); // both PTEs become swap PTEs of one slot
+      expect(shrink_folio(w, pfn_at(mm, addr))).toBe("reclaimed"); // both PTEs become swap PTEs of one slot
       user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
       const cached = w.swap.cache.get(child.swap.get(addr / 4096)!.slot)!;
       const pte = follow_pte(mm, addr)!;

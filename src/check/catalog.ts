@@ -2,7 +2,8 @@
 // live process write half a page of its buffer, fork, exit, start an async O_DIRECT read or
 // write of half a page, register a page as an io_uring fixed buffer (a long-term pin) or
 // unregister it, vmsplice half a page into a pipe (page references) or drain the pipe, or have
-// a page reclaimed; the device and the workqueue step whenever they can. Bounds keep it finite:
+// kswapd reclaim a page of a buffer (shrink_folio_list(), which unlike MADV_PAGEOUT also takes
+// pages a fork shares); the device and the workqueue step whenever they can. Bounds keep it finite:
 // processes, buffer pages, I/Os in flight, steps. A program does not touch a half page while
 // its own I/O on it is in flight (that would be its bug).
 import { first_broken } from "../../properties/property.js";
@@ -11,15 +12,14 @@ import type { KernelConfig, World } from "../kernel/index.js";
 import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
   aio_read, aio_write, blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, exit_mmap, fork_mm, init_async_kiocb,
-  io_buffer_unmap, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, madvise_pageout,
-  mmap_anon, PAGE_SIZE, pipe_create, PROT_READ, PROT_WRITE, READ, run_work, seal_world, user_access,
-  WRITE,
+  io_buffer_unmap, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ,
+  PROT_WRITE, READ, run_work, seal_world, user_access, WRITE,
 } from "../kernel/index.js";
 import { block_idle } from "./scenario.js";
 import type { SpliceWatch } from "./splice_watch.js";
 import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import type { Model } from "./explore.js";
-import { disk_file, run_new_process } from "./fixtures.js";
+import { disk_file, kswapd_reclaim, run_new_process } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
 import { fixed_buffer_outcome, peek_disk, read_outcome } from "./peek.js";
@@ -100,7 +100,7 @@ export function describe_catalog_action(a: CatalogAction): string {
     case "write": return `process ${a.proc}: write page ${a.page} half ${a.half}`;
     case "dio_read": return `process ${a.proc}: O_DIRECT read into page ${a.page} half ${a.half} (async)`;
     case "dio_write": return `process ${a.proc}: O_DIRECT write from page ${a.page} half ${a.half} (async)`;
-    case "reclaim": return `reclaim: page ${a.page} of process ${a.proc} (MADV_PAGEOUT)`;
+    case "reclaim": return `kswapd: reclaim the page mapped at page ${a.page} of process ${a.proc} (shrink_folio_list)`;
     case "register": return `process ${a.proc}: io_uring register page ${a.page} as a fixed buffer`;
     case "unregister": return `process ${a.proc}: io_uring unregister the fixed buffer at page ${a.page}`;
     case "vmsplice": return `process ${a.proc}: vmsplice page ${a.page} half ${a.half} into the pipe`;
@@ -176,7 +176,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, outcome: null });
       break;
     }
-    case "reclaim": madvise_pageout(w, w.mm(a.proc)!, addr(s, a.page, 0), PAGE_SIZE); break;
+    case "reclaim": kswapd_reclaim(w, w.mms_for_read[a.proc], addr(s, a.page, 0)); break;
     case "register": {
       w.current = a.proc;
       const imu = io_sqe_buffer_register(w, addr(s, a.page, 0), PAGE_SIZE);

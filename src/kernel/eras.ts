@@ -17,7 +17,7 @@ export interface KernelConfig {
   cow_reuse: "mapcount" | "refcount";
   /**
    * PageAnonExclusive and GUP-triggered unsharing (6c287605fd56 and the FAULT_FLAG_UNSHARE
-   * series, v5.19/6.0): R/O pins of a possibly shared anonymous page unshare it first, and fork
+   * series, v5.19): R/O pins of a possibly shared anonymous page unshare it first, and fork
    * refuses to share an exclusive pinned page. Without it, fork decides on the pin alone.
    */
   anon_exclusive: boolean;
@@ -33,7 +33,7 @@ export interface KernelConfig {
   swapcache_skips_pinned: boolean;
   /**
    * do_swap_page() maps an exclusive page writable on a read fault too (c18160dba5ff, v6.11);
-   * before, only a write fault did (from v6.0, where swap PTEs carry the exclusive bit).
+   * before, only a write fault did (from v5.19, where swap PTEs carry the exclusive bit).
    */
   swapin_exclusive_writable: boolean;
   /**

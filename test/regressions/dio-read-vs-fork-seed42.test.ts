@@ -1,5 +1,5 @@
 // Written by `pincheck fuzz --export` from the run that this command replays:
-//   pincheck fuzz --bug dio-read-vs-fork --replay 42:26:4:2:4:4:20:20:23:18:18:18:19:29:26:33:31:32:33:35:33:33:33:33:33:33:41:40:45:40:40:40:48:65
+//   pincheck fuzz --bug dio-read-vs-fork --replay 42:26:4:2:4:4:20:20:23:18:45:43:44:45:47:45:45:45:45:45:45:53:52:57:52:52:52:60:77
 // Under era current, bug switch dio-read-vs-fork, these 5 catalog actions break no-cow-while-pinned;
 // the current kernel takes the same actions and breaks nothing.
 import { describe, expect, it } from "vitest";

@@ -16,15 +16,18 @@ export const folio_test_slab = (w: World, folio: number): boolean => folio_test(
 export const is_zero_folio = (folio: number): boolean => folio === ZERO_PFN;
 /**
  * PageAnonExclusive() (include/linux/page-flags.h): the page's PG_anon_exclusive bit, in the eras
- * that have it (6c287605fd56, v6.0: KernelConfig.anon_exclusive); earlier kernels never ask.
+ * that have it (6c287605fd56, v5.19: KernelConfig.anon_exclusive); earlier kernels never ask.
  */
 export const PageAnonExclusive = (w: World, page: number): boolean =>
   w.config.anon_exclusive && (w.mem.flags[page] & PG_anon_exclusive) !== 0;
-/** folio_mapped(): does any PTE map a page of the folio? */
-export function folio_mapped(w: World, folio: number): boolean {
-  for (let k = 0; k < 1 << w.mem.order[folio]; k++) if (w.mem.mapcount[folio + k] > 0) return true;
-  return false;
+/** folio_mapcount(): the PTEs mapping pages of the folio, summed over its pages. */
+export function folio_mapcount(w: World, folio: number): number {
+  let n = 0;
+  for (let k = 0; k < 1 << w.mem.order[folio]; k++) n += w.mem.mapcount[folio + k];
+  return n;
 }
+/** folio_mapped(): does any PTE map a page of the folio? */
+export const folio_mapped = (w: World, folio: number): boolean => folio_mapcount(w, folio) > 0;
 /** 64-bit: every large folio has a _pincount field. */
 export const folio_has_pincount = (w: World, folio: number): boolean => w.mem.order[folio] > 0;
 

@@ -124,7 +124,7 @@ function reuse_swap_page(w: World, page: number, folio: number): boolean {
  * Whether a write fault may reuse an anonymous page in place, by era (eras.ts): before v5.9 when
  * it is mapped (or swapped) once, whatever other references exist (reuse_swap_page(): "COW can
  * break either way"); v5.9-5.18 only as the sole reference, so even a pinned page is copied away
- * from its pin; since v6.0 also whenever it is PageAnonExclusive.
+ * from its pin; since v5.19 also whenever it is PageAnonExclusive.
  */
 function can_reuse_anon(w: World, mm: Mm, page: number, folio: number): boolean {
   if (w.config.cow_reuse === "mapcount") return reuse_swap_page(w, page, folio);
@@ -247,10 +247,10 @@ function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, 
 }
 
 /**
- * do_swap_page() before v6.0 (no exclusive bit in swap PTEs): the page is mapped read-only unless
+ * do_swap_page() before v5.19 (no exclusive bit in swap PTEs): the page is mapped read-only unless
  * a write fault finds, through reuse_swap_page(), that this swap PTE and no other mapping uses it;
  * counted before swap_free() drops this PTE's use of the slot. A write it does not allow goes on
- * to do_wp_page(). (v5.18 already decided on the refcount, as 6.0 does; the era folds it in.)
+ * to do_wp_page(). (v5.18 already decided on the refcount, as 5.19 does; the era folds it in.)
  */
 function swap_in_by_mapcount(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, folio: number, write: boolean): void {
   const reuse = write && reuse_swap_page(w, folio, folio);

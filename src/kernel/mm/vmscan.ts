@@ -1,14 +1,14 @@
-// mm/vmscan.c shrink_folio_list() for one folio, and mm/rmap.c try_to_unmap(). A page-cache
-// folio is unmapped and freed unless it is under writeback, dirty, maybe pinned (skipped since
-// d824ec2a1546 "mm: do not reclaim private data from pinned page", v6.4, Cc: stable) or
-// otherwise referenced. An anonymous folio goes out through the swap cache: from v5.11 a
-// maybe-pinned one is never added to it (feb889fb40fa), and from v6.0 an exclusive maybe-pinned
-// page cannot be unmapped (its PTE stays).
+// mm/vmscan.c shrink_folio_list() for one folio (what kswapd does to a folio it takes off the
+// LRU), mm/rmap.c try_to_unmap() and mm/madvise.c MADV_PAGEOUT. A page-cache folio is unmapped
+// and freed unless it is under writeback, dirty, maybe pinned (skipped since d824ec2a1546 "mm: do
+// not reclaim private data from pinned page", v6.4, Cc: stable) or otherwise referenced. An
+// anonymous folio goes out through the swap cache: from v5.11 a maybe-pinned one is never added to
+// it (feb889fb40fa), and from v5.19 an exclusive maybe-pinned page cannot be unmapped (its PTE stays).
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_remove_folio } from "./filemap.js";
 import type { Mm } from "./mm_types.js";
-import { folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_ref_count, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
+import { folio_mapcount, folio_mark_dirty, folio_maybe_dma_pinned, folio_nr_pages, folio_ref_count, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
 import { follow_pte, unmap_mapping_folio } from "./memory.js";
 import { page_remove_rmap, rmap_walk } from "./rmap.js";
@@ -17,7 +17,7 @@ import { add_to_swap, delete_from_swap_cache, swap_duplicate } from "./swapfile.
 export type ReclaimResult = "reclaimed" | "writeback" | "pinned" | "dirty" | "referenced" | "mapped";
 
 /**
- * try_to_unmap() of an anonymous folio: each PTE becomes a swap PTE. From v6.0,
+ * try_to_unmap() of an anonymous folio: each PTE becomes a swap PTE. From v5.19,
  * folio_try_share_anon_rmap_pte() refuses (-EBUSY) for an exclusive page that may be pinned (that
  * PTE stays and unmapping stops), and the swap PTE keeps the exclusive bit (1493a1913e34); before,
  * neither existed and every PTE went.
@@ -45,12 +45,14 @@ function shrink_anon_folio(w: World, folio: number): ReclaimResult {
   }
   if (!try_to_unmap_anon(w, folio)) return "pinned";
   if (folio_maybe_dma_pinned(w, folio)) return "pinned"; // unmapped, so no new pins: not paged out (d824ec2a1546, every era)
+  // pageout() writes only a folio nobody but the swap cache holds (is_page_cache_freeable()):
+  // else PAGE_KEEP, nothing written and the folio still dirty, as __remove_mapping() would refuse it.
+  if (folio_ref_count(w, folio) !== 1) return "referenced";
   if (folio_test(w, folio, PG_dirty)) {
-    // pageout() -> swap_writepage(): synchronous here.
+    // swap_writepage(): synchronous here.
     w.swap.slots.get(w.mem.index[folio])!.bytes = w.mem.data.read(folio).slice();
     w.mem.flags[folio] &= ~PG_dirty;
   }
-  if (folio_ref_count(w, folio) !== 1) return "referenced";
   delete_from_swap_cache(w, folio);
   return "reclaimed";
 }
@@ -67,12 +69,18 @@ export function shrink_folio(w: World, folio: number): ReclaimResult {
   return "reclaimed";
 }
 
-/** madvise(MADV_PAGEOUT): reclaim the folios mapped in the range; what each attempt gave. */
+/**
+ * madvise(MADV_PAGEOUT) (madvise_cold_or_pageout_pte_range()): reclaim the folios mapped in the
+ * range that no other mapping uses (a mapcount of one per page); a shared folio is left alone, so
+ * it is not in the result. What each attempt gave.
+ */
 export function madvise_pageout(w: World, mm: Mm, addr: number, len: number): ReclaimResult[] {
   const out: ReclaimResult[] = [];
   for (let a = addr; a < addr + len; a += PAGE_SIZE) {
     const pte = follow_pte(mm, a);
-    if (pte && pte.pfn !== ZERO_PFN) out.push(shrink_folio(w, page_folio(w, pte.pfn)));
+    if (!pte || pte.pfn === ZERO_PFN) continue;
+    const folio = page_folio(w, pte.pfn);
+    if (folio_mapcount(w, folio) === folio_nr_pages(w, folio)) out.push(shrink_folio(w, folio));
   }
   return out;
 }
