@@ -1,7 +1,9 @@
 // The iterator-layer check: it passes on the simulation as built, finds injected misuse with a
 // shortest trace, and is deterministic.
 import { execFileSync, spawnSync } from "node:child_process";
-import { basename } from "node:path";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explore } from "../src/check/explore.js";
 import { catalog_files } from "../src/check/litmus.js";
@@ -119,6 +121,26 @@ describe("pincheck CLI", () => {
     expect([all.trace.target, all.property, all.trace.steps.length]).toEqual(["dio-read-vs-fork", "no-cow-while-pinned", 5]);
   });
 
+  it("a catalog trace records the bounds it was found with, and replay runs it under them", () => {
+    const trace = join(mkdtempSync(join(tmpdir(), "pincheck-check-")), "h1.json");
+    const found = cli("check", "--bug", "dio-read-vs-fork", "--target", "catalog", "--pages", "2", "--fixed", "0", "--trace-out", trace);
+    expect(found.status).toBe(1);
+    const meta = JSON.parse(readFileSync(trace, "utf8"))["#meta"].pincheck;
+    expect(meta.bounds).toEqual({ processes: 2, pages: 2, in_flight: 1, fixed: 0 });
+    const replayed = cli("replay", trace);
+    expect(replayed.status).toBe(1);
+    // The same pages and steps as the check printed (with the default 1 page, fork would copy fewer).
+    const steps = (out: string) => out.split("\n").filter((l) => /^\s+(\d+\.|page \d+:)/.test(l));
+    expect(steps(replayed.stdout)).toEqual(steps(found.stdout));
+  });
+
+  it("a reader that stops early ends the output quietly: no stack trace, and the exit status is the check's", () => {
+    const script = "npx tsx src/cli/main.ts check --depth 1 --bug dio-read-vs-fork | head -1; echo \"status ${PIPESTATUS[0]}\"";
+    const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    expect(r.stdout.split("\n").slice(0, 2)).toEqual([expect.stringMatching(/^pincheck check: no-cow-while-pinned violated/), "status 1"]);
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\.ts:\d+/);
+  });
+
   it.each([
     [["check", "--depth", "x"], /--depth must be an integer from 0 to 12, got 'x'/],
     [["check", "--depth", "13"], /--depth must be an integer from 0 to 12/],
@@ -135,6 +157,13 @@ describe("pincheck CLI", () => {
     [["check", "--workers", "two"], /--workers must be an integer from 1 to 64, got 'two'/],
     [["replay"], /replay needs a trace file/],
     [["replay", "/nonexistent/trace.json"], /cannot read trace '\/nonexistent\/trace.json'/],
+    [["check", "--bug", "kvec-refs", "--bug", "dio-read-vs-fork"], /^pincheck: --bug given 2 times; it takes one value: dio-read-vs-fork, /],
+    [["check", "--json", "--json"], /^pincheck: --json given 2 times; give it once$/],
+    // Output paths are checked before the run, so its result is not lost afterwards.
+    [["check", "--bug", "direction-confusion", "--trace-out", tmpdir()], /^pincheck: --trace-out '.*' is a directory; give a file path$/],
+    [["check", "--trace-out", "/nonexistent/t.json"], /^pincheck: --trace-out '\/nonexistent\/t.json': directory '\/nonexistent' does not exist$/],
+    [["scenario", "--all", "--write-verdicts", tmpdir()], /^pincheck: --write-verdicts '.*' is a directory/],
+    [["report", "--out", tmpdir()], /^pincheck: --out '.*' is a directory/],
   ])("bad input %j: one line, exit 2", (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);

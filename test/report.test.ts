@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { AnyStateMachine } from "xstate";
 import { getStateNodes } from "xstate/graph";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { default_catalog_bounds } from "../src/check/catalog.js";
 import { completion_machine } from "../models/completion.js";
 import { iterator_machine } from "../models/iterator.js";
 import { page_machine } from "../models/page.js";
@@ -187,7 +188,7 @@ describe("pincheck report", () => {
   it("re-executes --trace files (ITF from check --trace-out) instead of the per-bug checks, reproducibly", () => {
     const story = data.traces.find((x) => x.bug === "dio-read-vs-fork")!.story as Story;
     const itf = join(tmp, "h1.itf.json");
-    writeFileSync(itf, JSON.stringify(story_itf(story, "dio-read-vs-fork", "current")));
+    writeFileSync(itf, JSON.stringify(story_itf(story, "dio-read-vs-fork", "current", default_catalog_bounds)));
     const [a, b] = [join(tmp, "a.html"), join(tmp, "b.html")];
     const r = run("--trace", itf, "--out", a, "--json");
     expect(r.code).toBe(0);

@@ -5,6 +5,7 @@ import type { World } from "../kernel/index.js";
 import {
   PG_anon, PG_anon_exclusive, PG_dirty, PG_locked, PG_lru, PG_slab, PG_swapcache, PG_writeback,
 } from "../kernel/index.js";
+import type { CatalogBounds } from "./catalog.js";
 import type { Target } from "./targets.js";
 
 export interface PageView {
@@ -107,14 +108,15 @@ export function story_text(st: Story): string {
 }
 
 /** ITF: the action taken into each state and the pages it touched, plus what replay needs in #meta. */
-export function story_itf(st: Story, bug: string | null, era = "current"): object {
+export function story_itf(st: Story, bug: string | null, era: string, bounds: CatalogBounds): object {
   return {
     "#meta": {
       format: "ITF",
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
       source: "pincheck",
       description: st.violation ? `${st.violation.property}: ${st.violation.message}` : "no violation",
-      pincheck: { target: st.target, initial: st.initial, era, bug, actions: st.steps.map((s) => s.action) },
+      // The catalog's actions are enabled or not by its bounds: replay needs them.
+      pincheck: { target: st.target, initial: st.initial, era, bug, ...(st.target === "catalog" ? { bounds } : {}), actions: st.steps.map((s) => s.action) },
     },
     vars: ["step", "action", "pages", "violation"],
     states: [

@@ -1,4 +1,6 @@
 // Command-line parsing with one-line errors that name the flag and what it accepts.
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 
 export class UsageError extends Error {}
@@ -25,7 +27,8 @@ export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type, multiple: v.multiple === true }])),
+      // Every flag is collected as a list, so a repeated single-value flag is refused, not overridden.
+      options: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type, multiple: true }])),
       strict: true,
       allowPositionals: true,
     });
@@ -33,11 +36,12 @@ export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>
     const flags: Record<string, string | boolean | undefined> = { _: positionals[0] };
     const lists: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(spec)) {
-      const x = values[k];
+      const x = (values[k] ?? []) as (string | boolean)[];
       // parseArgs takes "--x=" as the value "": refuse it as a missing one.
-      if (x === "" || (Array.isArray(x) && x.includes(""))) throw new UsageError(`--${k} needs a value: ${v.allowed}`);
-      if (v.multiple) lists[k] = (x ?? []) as string[];
-      else flags[k] = x as string | boolean | undefined;
+      if (x.includes("")) throw new UsageError(`--${k} needs a value: ${v.allowed}`);
+      if (v.multiple) lists[k] = x as string[];
+      else if (x.length > 1) throw new UsageError(`--${k} given ${x.length} times; ${v.type === "string" ? `it takes one value: ${v.allowed}` : "give it once"}`);
+      else flags[k] = x[0];
     }
     return { flags, lists };
   } catch (e) {
@@ -58,4 +62,17 @@ export function int_flag(value: string | boolean | undefined, name: string, min:
   if (typeof value !== "string" || !/^\d+$/.test(value) || n < min || n > max)
     throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${String(value)}'`);
   return n;
+}
+
+/**
+ * A file path flag to write to, checked before any work is done: it must not be a directory, and
+ * unless the command creates it, its directory must exist. undefined when the flag was not given.
+ */
+export function output_file(value: string | boolean | undefined, name: string, creates_dir = false): string | undefined {
+  if (value === undefined) return undefined;
+  const path = String(value);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--${name} '${path}' is a directory; give a file path`);
+  if (!creates_dir && !statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`--${name} '${path}': directory '${dirname(path)}' does not exist`);
+  return path;
 }

@@ -8,7 +8,7 @@ import type { MachineCoverageCount } from "../check/exhaustive.js";
 import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../check/exhaustive.js";
 import { parallel_check } from "../check/parallel.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
-import { int_flag, parse_flags, UsageError } from "./args.js";
+import { int_flag, output_file, parse_flags, UsageError } from "./args.js";
 import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
@@ -29,7 +29,8 @@ target first:
     and the workqueue, within the bounds below.
 The first violation is reported with a shortest trace.
 
-  --depth N          steps per path, 0..12 (default ${DEFAULT_DEPTH})
+  --depth N          steps per path in iov_iter and the catalog, 0..12 (default ${DEFAULT_DEPTH});
+                     scenarios, being finite, always run to the end
   --processes N      processes alive at once in the catalog, 1..3 (default ${default_catalog_bounds.processes})
   --pages N          pages in each process's buffer, 1..3 (default ${default_catalog_bounds.pages})
   --in-flight N      direct I/Os in flight at once, 0..2 (default ${default_catalog_bounds.in_flight})
@@ -72,6 +73,7 @@ export async function run_check(argv: string[]): Promise<number> {
   const progress = progress_reporter(json);
 
   const bounds = bounds_flags(flags, default_catalog_bounds);
+  const trace_out = output_file(flags["trace-out"], "trace-out");
   const only = flags.target as string | undefined;
   if (only !== undefined && !target_ids.includes(only)) throw new UsageError(`--target must be one of ${target_ids.join(", ")}, got '${only}'`);
   const { runs, guarded, story, seconds, machines } = workers > 1
@@ -79,7 +81,7 @@ export async function run_check(argv: string[]): Promise<number> {
     : exhaustive_check(config, depth, bounds, progress, only);
   clear_progress(progress !== undefined);
 
-  if (story && flags["trace-out"]) writeFileSync(flags["trace-out"] as string, JSON.stringify(story_itf(story, bug ?? null, era), null, 2) + "\n");
+  if (story && trace_out) writeFileSync(trace_out, JSON.stringify(story_itf(story, bug ?? null, era, bounds), null, 2) + "\n");
 
   const vacuous = story ? [] : [...guarded].filter(([, n]) => n === 0).map(([id]) => id);
   if (json) {

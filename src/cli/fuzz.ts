@@ -15,7 +15,7 @@ import { all_targets, iter_fuzz_targets, scenario_files } from "../check/targets
 import type { Story } from "../check/trace.js";
 import { counterexample_story, setting_text, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
-import { int_flag, parse_flags, UsageError } from "./args.js";
+import { int_flag, output_file, parse_flags, UsageError } from "./args.js";
 import { machine_coverage_line } from "./check.js";
 import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
@@ -154,6 +154,8 @@ export function run_fuzz(argv: string[]): number {
     return 0;
   }
   const s = parse(flags, target_ids);
+  const trace_out = output_file(flags["trace-out"], "trace-out");
+  const export_to = output_file(flags.export, "export");
   const json = flags.json === true;
   // Without --target (and without --replay, whose path belongs to one target) every target
   // runs, cheapest first as check explores them, sharing the budget in rounds (fuzz_in_rounds).
@@ -172,12 +174,12 @@ export function run_fuzz(argv: string[]): number {
 
   const story = r.violation ? counterexample_story(t, t.initial_name(t.model.initial()[0]), r.actions) : null;
   const replay = r.violation ? replay_command(s, r) : null;
-  if (story && flags["trace-out"]) {
-    const itf = story_itf(story, s.bug ?? null, s.era) as { "#meta": { pincheck: Record<string, unknown> } };
-    Object.assign(itf["#meta"].pincheck, { bounds: s.bounds, fuzz: { seed: r.seed, path: r.path, replay } });
-    writeFileSync(flags["trace-out"] as string, JSON.stringify(itf, null, 2) + "\n");
+  if (story && trace_out) {
+    const itf = story_itf(story, s.bug ?? null, s.era, s.bounds) as { "#meta": { pincheck: Record<string, unknown> } };
+    Object.assign(itf["#meta"].pincheck, { fuzz: { seed: r.seed, path: r.path, replay } });
+    writeFileSync(trace_out, JSON.stringify(itf, null, 2) + "\n");
   }
-  if (story && flags.export) export_regression(flags.export as string, s, r, replay!, story, t.describe);
+  if (story && export_to) export_regression(export_to, s, r, replay!, story, t.describe);
 
   const setting = setting_text(s.era, s.bug);
   const machines = t.machine_coverage?.();

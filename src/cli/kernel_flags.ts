@@ -13,11 +13,15 @@ export const kernel_flag_specs = (): Record<string, FlagSpec> => ({
   bug: { type: "string", allowed: bug_ids().join(", ") },
 });
 
+/** Each catalog bound's range, [min, max]: the flags' and a trace file's. */
+export const BOUNDS_RANGES: Record<keyof CatalogBounds, [number, number]> = { processes: [1, 3], pages: [1, 3], in_flight: [0, 2], fixed: [0, 2] };
+const range_text = (k: keyof CatalogBounds): string => `an integer from ${BOUNDS_RANGES[k][0]} to ${BOUNDS_RANGES[k][1]}`;
+
 export const bounds_flag_specs: Record<string, FlagSpec> = {
-  processes: { type: "string", allowed: "an integer from 1 to 3" },
-  pages: { type: "string", allowed: "an integer from 1 to 3" },
-  "in-flight": { type: "string", allowed: "an integer from 0 to 2" },
-  fixed: { type: "string", allowed: "an integer from 0 to 2" },
+  processes: { type: "string", allowed: range_text("processes") },
+  pages: { type: "string", allowed: range_text("pages") },
+  "in-flight": { type: "string", allowed: range_text("in_flight") },
+  fixed: { type: "string", allowed: range_text("fixed") },
 };
 
 /** --era, validated; undefined when not given. */
@@ -42,8 +46,8 @@ export function kernel_flags(flags: Flags): { era: string; bug: string | undefin
 
 /** The catalog bounds from the flags, each defaulting to defaults. */
 export const bounds_flags = (flags: Flags, defaults: CatalogBounds): CatalogBounds => ({
-  processes: int_flag(flags.processes, "processes", 1, 3, defaults.processes),
-  pages: int_flag(flags.pages, "pages", 1, 3, defaults.pages),
-  in_flight: int_flag(flags["in-flight"], "in-flight", 0, 2, defaults.in_flight),
-  fixed: int_flag(flags.fixed, "fixed", 0, 2, defaults.fixed),
+  processes: int_flag(flags.processes, "processes", ...BOUNDS_RANGES.processes, defaults.processes),
+  pages: int_flag(flags.pages, "pages", ...BOUNDS_RANGES.pages, defaults.pages),
+  in_flight: int_flag(flags["in-flight"], "in-flight", ...BOUNDS_RANGES.in_flight, defaults.in_flight),
+  fixed: int_flag(flags.fixed, "fixed", ...BOUNDS_RANGES.fixed, defaults.fixed),
 });

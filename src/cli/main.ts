@@ -12,8 +12,8 @@ import { run_scenario } from "./scenario.js";
 const usage = `usage: pincheck <command> [flags]
 
 commands:
-  check    exhaustive check of the iterator layer and every scenario (pincheck check --help)
-  fuzz     seeded random runs over the catalog beyond the check's bounds (pincheck fuzz --help)
+  check    exhaustive check of every scenario, the iterator layer and the catalog (pincheck check --help)
+  fuzz     seeded random runs over the same targets, beyond the check's bounds (pincheck fuzz --help)
   replay   re-execute a trace written by check or fuzz --trace-out (pincheck replay --help)
   scenario run scenario files (scenarios/*.json) and compare verdicts per era (pincheck scenario --help)
   bugs     list the historical-bug switches
@@ -36,10 +36,17 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, scenario, bugs, docs, report)`);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`pincheck: ${e.message}`);
+    // A file that cannot be read or written (a race with the checks above, or permissions): one line.
+    const sys = e as NodeJS.ErrnoException;
+    if (!(e instanceof UsageError) && !(sys.code && sys.path)) throw e;
+    console.error(`pincheck: ${e instanceof UsageError ? e.message : `${sys.syscall ?? "access"} '${sys.path}': ${sys.code}`}`);
     return 2;
   }
 }
 
+// A reader that stops early (pincheck ... | head) ends the output, not the command's verdict.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -7,6 +7,7 @@ import type { Story } from "../check/trace.js";
 import { replay_story, story_text } from "../check/trace.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
+import { BOUNDS_RANGES } from "./kernel_flags.js";
 
 export const replay_help = `usage: pincheck replay FILE [--json]
 
@@ -43,9 +44,10 @@ function read_trace(file: string): TraceMeta {
     throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got '${p.bug}'`);
   if (p.era !== undefined && !era_ids().includes(p.era)) throw new UsageError(`${file}: "#meta".pincheck.era must be one of ${era_ids().join(", ")}, got '${p.era}'`);
   const b = p.bounds as Record<string, unknown> | undefined;
-  const keys = ["processes", "pages", "in_flight", "fixed"];
-  if (b !== undefined && (typeof b !== "object" || b === null || keys.some((k) => !Number.isInteger(b[k]) || (b[k] as number) < 0 || (b[k] as number) > 3)))
-    throw new UsageError(`${file}: "#meta".pincheck.bounds must be an object of ${keys.join(", ")}, each an integer from 0 to 3`);
+  const ranges = Object.entries(BOUNDS_RANGES);
+  const in_range = (x: unknown, [lo, hi]: [number, number]) => Number.isInteger(x) && (x as number) >= lo && (x as number) <= hi;
+  if (b !== undefined && (typeof b !== "object" || b === null || ranges.some(([k, r]) => !in_range(b[k], r))))
+    throw new UsageError(`${file}: "#meta".pincheck.bounds must be an object of ${ranges.map(([k, [lo, hi]]) => `${k} (${lo} to ${hi})`).join(", ")}`);
   const property = typeof meta?.description === "string" && meta.description !== "no violation" ? meta.description.split(":")[0] : null;
   return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property, bounds: p.bounds };
 }
