@@ -69,6 +69,25 @@ describe("pincheck check (iterator layer)", () => {
     expect(r.violation!.message).toMatch(/pinned for writing while still shared copy-on-write/);
   });
 
+  it("extraction-matches-advance: every extraction of the initial states passes; one that does not advance, or lists a wrong page, fails", () => {
+    const m = iter_model(CURRENT_CONFIG);
+    const extract: IterAction = { op: "extract", maxsize: 0x1800, maxpages: 2 };
+    let checked = 0;
+    for (const s of m.initial()) {
+      if (!m.actions(s).some((a) => a.op === "extract")) continue;
+      const t = m.step(s, extract);
+      const got = t.held[t.held.length - 1].pages;
+      if (!got.length) continue;
+      checked++;
+      expect(m.check_step!(s, extract, t), s.scenario).toBeNull();
+      const still = { ...t, iter: { ...s.iter } }; // the pages handed out, the iterator not moved
+      expect(m.check_step!(s, extract, still)?.message, s.scenario).toMatch(/advanced the iterator by 0 bytes, whose pages are \[\], but handed out/);
+      const wrong = { ...t, held: [...t.held.slice(0, -1), { ...t.held[t.held.length - 1], pages: [...got.slice(1), got[0] + 1] }] };
+      expect(m.check_step!(s, extract, wrong)?.property, s.scenario).toBe("extraction-matches-advance");
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  });
+
   it("catches an iterator whose count outruns its segments", () => {
     const model = with_step((s, a) => (a.op === "advance" ? { ...s, iter: { ...s.iter, count: s.iter.count + 1 } } : null));
     const r = explore(model, 2);

@@ -2,6 +2,7 @@
 // advance, revert, copy (in the iterator's direction), extraction (iov_iter_extract_pages, the
 // legacy iov_iter_get_pages2 with references, extract_iter_to_sg) and release of what was
 // extracted, with the properties of properties/ checked after every step.
+import { extraction_matches_advance } from "../../properties/extraction_matches_advance.js";
 import { iter_properties } from "../../properties/index.js";
 import { first_broken } from "../../properties/property.js";
 import type { KernelConfig, sg_table } from "../kernel/index.js";
@@ -135,6 +136,10 @@ export function iter_model(config: KernelConfig, bounds: IterBounds = default_it
       encode_world(s.w, out);
     },
     check: (s) => first_broken(iter_properties, s),
+    check_step(s, _a, t) {
+      const why = extraction_matches_advance.check_step(s, t);
+      return why ? { property: extraction_matches_advance.id, message: why } : null;
+    },
     retain: (s) => compact_world(s.w),
   };
 }
