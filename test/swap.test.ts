@@ -52,7 +52,9 @@ describe("swap", () => {
     expect(follow_pte(mm, addr)).toMatchObject({ write: true, dirty: true });
     expect(madvise_pageout(w, mm, addr, 4096)).toEqual(["reclaimed"]);
     expect(read1(w, mm, addr)).toBe(9);
-    // A write fault on a writable PTE (GUP's, say) sets the dirty bit too (handle_pte_fault).
+    // A write fault on a writable PTE sets the dirty bit too (handle_pte_fault()). No simulated
+    // caller takes one (GUP follows a writable PTE, the CPU's access sets the bit itself), so
+    // handle_mm_fault() is called directly, as a spurious fault would reach it.
     expect(follow_pte(mm, addr)!.dirty).toBe(false);
     handle_mm_fault(w, mm, addr, FAULT_FLAG_WRITE);
     expect(follow_pte(mm, addr)).toMatchObject({ write: true, dirty: true });

@@ -4,10 +4,10 @@
 import { describe, expect, it } from "vitest";
 import type { World } from "../src/kernel/index.js";
 import {
-  boot, EFAULT, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
+  boot, clone_world, EFAULT, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
   folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_PRIVATE, MAP_SHARED,
   memfd_create, mm_alloc, mmap_file, page_address, PG_anon, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
-  shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
+  seal_world, shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
 } from "../src/kernel/index.js";
 import { pfn_at } from "./helpers/proc.js";
 
@@ -44,6 +44,18 @@ describe("writeback", () => {
     expect(folio_start_writeback(w, folio)).toBe(true);
     folio_end_writeback(w, folio);
     expect(w.events).toEqual([]);
+  });
+
+  it("writeback of a clean, write-protected folio copies neither the files nor the address space", () => {
+    const { w, mm, addr, inode } = setup();
+    user_access(w, mm, addr, fill(1), true);
+    const folio = filemap_get_folio(w, inode, 0, false);
+    folio_start_writeback(w, folio);
+    folio_end_writeback(w, folio);
+    const next = clone_world(seal_world(w));
+    expect(folio_start_writeback(next, folio)).toBe(false); // clean: nothing to write
+    seal_world(next);
+    expect([next.inherited("inodes"), next.inherited_mm(next.current)]).toEqual([true, true]);
   });
 
   it("leaves a tmpfs folio alone: shmem has no writeback (mapping_can_writeback)", () => {

@@ -152,7 +152,7 @@ export const ERAS: readonly Era[] = [
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
     config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
-  { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused", config: CURRENT_CONFIG },
+  { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused (swap-in as in 6.11+)", config: CURRENT_CONFIG },
 ];
 
 export const era_ids = (): string[] => ERAS.map((e) => e.id);

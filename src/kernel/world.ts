@@ -134,6 +134,10 @@ export class World {
     if (this.take(INODES)) this._inodes = this._inodes.map(clone_inode);
     return this._inodes;
   }
+  /** The files, to read without copying them (which file system, which flags): see mms_for_read. */
+  get inodes_for_read(): readonly Readonly<Inode>[] {
+    return this._inodes;
+  }
   /** Pipes, by index. */
   get pipes(): pipe_inode_info[] {
     if (this.take(PIPES)) this._pipes = this._pipes.map(clone_pipe);

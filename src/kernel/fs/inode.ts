@@ -38,12 +38,10 @@ export function new_inode(inodes: Inode[], fs: FsKind, stable_writes = false): n
 /**
  * mapping_can_writeback() (include/linux/backing-dev.h): only the block file systems' backing
  * devices write back; shmem/tmpfs keeps its pages (reclaim moves them to swap) and an afs
- * directory is never written from the client.
+ * directory is never written from the client. A shared mapping of a file that writes back needs
+ * dirty tracking (vma_needs_dirty_tracking()).
  */
 export const mapping_can_writeback = (i: Inode): boolean => i.fs === "ext4" || i.fs === "vfat";
-
-/** Whether writes to a shared mapping of this file must be tracked (vma_needs_dirty_tracking): it writes back. */
-export const mapping_needs_dirty_tracking = mapping_can_writeback;
 
 /** inode->i_blkbits: vfat's blocks are its 512-byte sectors; the other file systems use 4 KiB blocks. */
 export const inode_blkbits = (i: Inode): number => (i.fs === "vfat" ? 9 : 12);

@@ -15,7 +15,7 @@ import { pipe_read } from "./pipe.js";
 
 /** call_read_iter() of an O_DIRECT file: ext4_file_read_iter() -> ext4_dio_read_iter() -> iomap_dio_rw(), or vfat's generic_file_read_iter(). */
 export function call_read_iter(w: World, iocb: kiocb, iter: iov_iter): number {
-  switch (w.inodes[iocb.ki_filp].fs) {
+  switch (w.inodes_for_read[iocb.ki_filp].fs) {
     case "ext4": return iomap_dio_rw(w, iocb, iter);
     case "vfat": return fat_file_read_iter(w, iocb, iter);
     default: return -EINVAL; // no O_DIRECT simulated for this file system
@@ -24,7 +24,7 @@ export function call_read_iter(w: World, iocb: kiocb, iter: iov_iter): number {
 
 /** call_write_iter() of an O_DIRECT file: ext4_file_write_iter() -> ext4_dio_write_iter(), or vfat's generic_file_write_iter(). */
 export function call_write_iter(w: World, iocb: kiocb, iter: iov_iter): number {
-  switch (w.inodes[iocb.ki_filp].fs) {
+  switch (w.inodes_for_read[iocb.ki_filp].fs) {
     case "ext4": return ext4_dio_write_iter(w, iocb, iter);
     case "vfat": return fat_file_write_iter(w, iocb, iter);
     default: return -EINVAL;

@@ -1,8 +1,8 @@
 // kernel/fork.c (dup_mmap) and mm/memory.c (copy_page_range, copy_present_pte,
 // copy_present_page): the child's address space. Anonymous pages are shared copy-on-write,
-// except that a possibly pinned exclusive page of an mm that ever pinned is copied for the
-// child at once (70e806e4e645), so the pinner keeps the page its pins refer to. Swap entries
-// are shared by both and lose their exclusive bit.
+// except that a possibly pinned page of an mm that ever pinned is copied for the child at once
+// (70e806e4e645; which pages, by era, below), so the pinner keeps the page its pins refer to.
+// Swap entries are shared by both and lose their exclusive bit.
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { folio_maybe_dma_pinned, folio_test, page_folio, PageAnonExclusive } from "./folio.js";

@@ -16,7 +16,7 @@ import {
 } from "./folio.js";
 import { PG_anon, PG_dirty, ZERO_PFN } from "./mem_map.js";
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_SIGSEGV, VM_FAULT_WRITE } from "./memory.js";
-import { mapping_needs_dirty_tracking } from "../fs/inode.js";
+import { mapping_can_writeback } from "../fs/inode.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import {
   find_vma, is_cow_mapping, MMF_HAS_PINNED, mm_flag, mm_set_flag, VM_IO, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
@@ -131,7 +131,7 @@ function must_unshare(w: World, vma: Vma, flags: number, page: number): boolean 
 
 /** vma_needs_dirty_tracking(): a shared mapping of a file whose writes the fs must see. */
 const vma_needs_dirty_tracking = (w: World, vma: Vma): boolean =>
-  (vma.vm_flags & VM_SHARED) !== 0 && vma.file >= 0 && mapping_needs_dirty_tracking(w.inodes[vma.file]);
+  (vma.vm_flags & VM_SHARED) !== 0 && vma.file >= 0 && mapping_can_writeback(w.inodes_for_read[vma.file]);
 
 /** check_vma_flags(): may GUP touch this VMA at all with these flags? 0 or -errno. */
 function check_vma_flags(w: World, vma: Vma, flags: number): number {
@@ -149,7 +149,8 @@ function check_vma_flags(w: World, vma: Vma, flags: number): number {
 }
 
 /**
- * FOLL_COW (include/linux/mm.h, 0x4000, internal; removed in v6.0 by 5535be309971): set by
+ * FOLL_COW (include/linux/mm.h, 0x4000, internal; removed in v6.0 by 5535be309971, which needs
+ * the v5.19 PageAnonExclusive: both go with the anon_exclusive switch, 5.19 being in no era): set by
  * faultin_page() after a write fault broke COW in a mapping without VM_WRITE.
  */
 const FOLL_COW = 1 << 14;
@@ -195,7 +196,7 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
  */
 function __get_user_pages(w: World, mm: Mm, start: number, nr_pages: number, flags: number, pages: number[], at = 0): number {
   if (!nr_pages) return 0; // __get_user_pages_locked(): before the mm is marked as having pins
-  if (flags & FOLL_PIN) mm_set_has_pinned_flag(w, mm.id);
+  if (flags & FOLL_PIN && !mm_flag(mm, MMF_HAS_PINNED)) mm_set_flag(mm, MMF_HAS_PINNED); // mm is this world's own already
   let got = 0;
   let err = 0;
   for (; got < nr_pages; got++) {

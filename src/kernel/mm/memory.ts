@@ -4,9 +4,9 @@
 // checks belong to the callers (the CPU fault path in uaccess.ts, GUP's check_vma_flags).
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
-import { mapping_needs_dirty_tracking } from "../fs/inode.js";
+import { mapping_can_writeback } from "../fs/inode.js";
 import { filemap_get_folio } from "./filemap.js";
-import { folio_mark_dirty, folio_nr_pages, folio_ref_count, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
+import { folio_mapcount, folio_mark_dirty, folio_nr_pages, folio_ref_count, folio_test, page_folio, PageAnonExclusive } from "./folio.js";
 import { alloc_pages, PG_anon, PG_anon_exclusive, PG_lru, PG_swapcache, PG_writeback, ZERO_PFN } from "./mem_map.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import { find_vma, linear_page_index, VM_SHARED, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
@@ -20,7 +20,8 @@ export const FAULT_FLAG_UNSHARE = 1 << 10;
 export const VM_FAULT_WRITE = 0x0008;
 export const VM_FAULT_SIGSEGV = 0x0040;
 
-const vpn = (addr: number): number => Math.floor(addr / PAGE_SIZE);
+/** The virtual page number of a user address: the key of the page-table maps. */
+export const vpn = (addr: number): number => Math.floor(addr / PAGE_SIZE);
 
 export const follow_pte = (mm: Mm, addr: number): Pte | undefined => mm.ptes.get(vpn(addr));
 
@@ -50,7 +51,7 @@ export function zap_pte(w: World, mm: Mm, addr: number): void {
 
 /** unmap_mapping_folio(): zap every PTE, in every mm, that maps the folio. */
 export function unmap_mapping_folio(w: World, folio: number): void {
-  for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, mm, vpn * PAGE_SIZE);
+  for (const { mm, vpn } of rmap_walk(w, folio)) zap_pte(w, w.mm(mm)!, vpn * PAGE_SIZE);
 }
 
 /** A new exclusive anonymous page mapped in vma; the mapping holds its one reference. */
@@ -84,8 +85,7 @@ function wp_page_copy(w: World, mm: Mm, vma: Vma, addr: number, old: number, wri
  */
 function wp_can_reuse_large_anon_folio(w: World, mm: Mm, folio: number): boolean {
   const nr = folio_nr_pages(w, folio);
-  let large_mapcount = 0;
-  for (let k = 0; k < nr; k++) large_mapcount += w.mem.mapcount[folio + k];
+  const large_mapcount = folio_mapcount(w, folio);
   if (large_mapcount <= 1) return false;
   let in_mm = 0;
   for (const pte of mm.ptes.values()) if (pte.pfn >= folio && pte.pfn < folio + nr) in_mm++;
@@ -176,7 +176,7 @@ function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): voi
     return;
   }
   // do_read_fault(): shared writable mappings that need no dirty tracking map writable at once.
-  const writable = shared && (vma.vm_flags & VM_WRITE) !== 0 && !mapping_needs_dirty_tracking(inode);
+  const writable = shared && (vma.vm_flags & VM_WRITE) !== 0 && !mapping_can_writeback(inode);
   set_pte(mm, addr, { pfn: folio, write: writable, dirty: false });
 }
 

@@ -12,8 +12,9 @@ import { rmap_walk } from "./rmap.js";
 export function folio_mkclean(w: World, folio: number): boolean {
   let dirty = false;
   for (const { mm, vpn, pte } of rmap_walk(w, folio)) {
+    if (!pte.write && !pte.dirty) continue; // already clean and read-only: its address space stays shared
     dirty ||= pte.dirty;
-    mm.ptes.set(vpn, { ...pte, write: false, dirty: false });
+    w.mm(mm)!.ptes.set(vpn, { ...pte, write: false, dirty: false });
   }
   return dirty;
 }
@@ -31,7 +32,7 @@ export function folio_clear_dirty_for_io(w: World, folio: number): boolean {
  * Nothing for a mapping that cannot write back, which writeback never visits.
  */
 export function folio_start_writeback(w: World, folio: number): boolean {
-  if (!mapping_can_writeback(w.inodes[w.mem.mapping[folio]])) return false;
+  if (!mapping_can_writeback(w.inodes_for_read[w.mem.mapping[folio]])) return false;
   if (folio_test(w, folio, PG_writeback) || !folio_clear_dirty_for_io(w, folio)) return false;
   w.mem.flags[folio] |= PG_writeback;
   return true;

@@ -3,7 +3,7 @@
 import type { World } from "../world.js";
 import { folio_put, page_folio } from "./folio.js";
 import { ZERO_PFN } from "./mem_map.js";
-import type { Mm, Pte } from "./mm_types.js";
+import type { Pte } from "./mm_types.js";
 
 /** Map page into a PTE: one more mapping, holding one more reference (the zero page holds none). */
 export function page_add_rmap(w: World, page: number): void {
@@ -20,15 +20,12 @@ export function page_remove_rmap(w: World, page: number): void {
 }
 
 /**
- * Every (mm, virtual page number, pte) that maps page, in a fixed order. The callers change those
- * PTEs, so the address spaces found are this world's own; the others are only read.
+ * Every (address space, virtual page number, pte) that maps page, in a fixed order. The walk
+ * only reads: a caller that changes a PTE takes that address space as its own with w.mm(mm).
  */
-export function rmap_walk(w: World, page: number): { mm: Mm; vpn: number; pte: Pte }[] {
-  const out: { mm: Mm; vpn: number; pte: Pte }[] = [];
+export function rmap_walk(w: World, page: number): { mm: number; vpn: number; pte: Pte }[] {
+  const out: { mm: number; vpn: number; pte: Pte }[] = [];
   const all = w.mms_for_read;
-  for (let i = 0; i < all.length; i++) {
-    let mm: Mm | undefined;
-    for (const [vpn, pte] of all[i].ptes) if (pte.pfn === page) out.push({ mm: (mm ??= w.mm(i)!), vpn, pte });
-  }
+  for (let i = 0; i < all.length; i++) for (const [vpn, pte] of all[i].ptes) if (pte.pfn === page) out.push({ mm: i, vpn, pte });
   return out;
 }

@@ -7,14 +7,14 @@ import { EAGAIN } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_get_folios, filemap_remove_folio } from "./filemap.js";
-import { folio_mapped, folio_test } from "./folio.js";
+import { folio_test } from "./folio.js";
 import { PG_dirty, PG_writeback } from "./mem_map.js";
-import { unmap_mapping_folio, zap_pte } from "./memory.js";
-import { linear_page_index } from "./mm_types.js";
+import { vpn, zap_pte } from "./memory.js";
 
 /**
  * truncate_inode_pages_range() from byte lstart to the end: returns the folios it could not
- * remove because they are under writeback (the kernel would wait for them).
+ * remove because they are under writeback (the kernel would wait for them). The caller has
+ * unmapped the range (ftruncate), so truncate_cleanup_folio() finds no folio mapped.
  */
 export function truncate_inode_pages(w: World, ino: number, lstart: number): number[] {
   const inode = w.inodes[ino];
@@ -25,7 +25,6 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
       busy.push(folio);
       continue;
     }
-    if (folio_mapped(w, folio)) unmap_mapping_folio(w, folio); // truncate_cleanup_folio()
     w.mem.flags[folio] &= ~PG_dirty; // folio_cancel_dirty(): a truncated folio's data is gone
     filemap_remove_folio(w, inode, folio);
   }
@@ -36,15 +35,15 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
 /**
  * unmap_mapping_range(mapping, holebegin, 0, even_cows=1): zap every PTE and swap entry of a VMA
  * mapping the file at page index `first` or past it, the private COW copies (anonymous pages in
- * a file VMA) included. Only the address spaces that map the file are copied.
+ * a file VMA) included. Only the address spaces with an entry to zap are copied.
  */
 function unmap_mapping_range(w: World, ino: number, first: number): void {
   const all = w.mms_for_read;
   for (let i = 0; i < all.length; i++)
     for (const vma of all[i].vmas) {
       if (vma.file !== ino) continue;
-      const mm = w.mm(i)!;
-      for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) if (linear_page_index(vma, addr) >= first) zap_pte(w, mm, addr);
+      for (let addr = vma.vm_start + Math.max(0, first - vma.vm_pgoff) * PAGE_SIZE; addr < vma.vm_end; addr += PAGE_SIZE)
+        if (all[i].ptes.has(vpn(addr)) || all[i].swap.has(vpn(addr))) zap_pte(w, w.mm(i)!, addr);
     }
 }
 

@@ -24,11 +24,12 @@ export type ReclaimResult = "reclaimed" | "writeback" | "pinned" | "dirty" | "re
  */
 function try_to_unmap_anon(w: World, folio: number): boolean {
   const slot = w.mem.index[folio];
-  for (const { mm, vpn, pte } of rmap_walk(w, folio)) {
+  for (const { mm: id, vpn, pte } of rmap_walk(w, folio)) {
     const exclusive = PageAnonExclusive(w, pte.pfn);
     if (exclusive && folio_maybe_dma_pinned(w, folio)) return false;
     w.mem.flags[pte.pfn] &= ~PG_anon_exclusive;
     if (pte.dirty) folio_mark_dirty(w, folio);
+    const mm = w.mm(id)!;
     mm.ptes.delete(vpn);
     mm.swap.set(vpn, { slot, exclusive });
     swap_duplicate(w, slot);
