@@ -13,13 +13,13 @@ import type { io_mapped_ubuf } from "../kernel/index.js";
 import {
   aio_read, aio_write, blk_dev_complete, blk_dev_transfer, boot, clone_world, compact_world, exit_mmap, fork_mm, init_async_kiocb,
   io_buffer_unmap, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, mmap_anon, PAGE_SIZE, pipe_create, PROT_READ,
-  PROT_WRITE, READ, run_work, seal_world, user_access, WRITE,
+  PROT_WRITE, READ, run_work, seal_world, shrink_mapped_folio, user_access, WRITE,
 } from "../kernel/index.js";
 import { block_idle } from "./scenario.js";
 import type { SpliceWatch } from "./splice_watch.js";
 import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import type { Model } from "./explore.js";
-import { disk_file, kswapd_reclaim, run_new_process } from "./fixtures.js";
+import { disk_file, run_new_process } from "./fixtures.js";
 import type { MachineCoverage } from "./monitor.js";
 import { monitor_step, new_coverage } from "./monitor.js";
 import { fixed_buffer_outcome, peek_disk, read_outcome } from "./peek.js";
@@ -176,7 +176,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
       t.ios.push({ iocb: iocb.id, proc: a.proc, page: a.page, half: a.half, read: dir === READ, bios, expected: null, outcome: null });
       break;
     }
-    case "reclaim": kswapd_reclaim(w, w.mms_for_read[a.proc], addr(s, a.page, 0)); break;
+    case "reclaim": shrink_mapped_folio(w, w.mms_for_read[a.proc], addr(s, a.page, 0)); break;
     case "register": {
       w.current = a.proc;
       const imu = io_sqe_buffer_register(w, addr(s, a.page, 0), PAGE_SIZE);

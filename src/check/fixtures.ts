@@ -1,8 +1,8 @@
-// Set-up shared by the targets and the drivers: a new running process, a file on the
+// Set-up shared by the targets and the drivers: a new running process, and a file on the
 // ext4-like file system whose disk already holds known bytes, so that what a device reads can be
-// recognised in memory, and kswapd reaching a given page.
+// recognised in memory.
 import type { Mm, World } from "../kernel/index.js";
-import { current_mm, follow_pte, mm_alloc, PAGE_SIZE, page_folio, shrink_folio, tmpfile, ZERO_PFN } from "../kernel/index.js";
+import { current_mm, mm_alloc, PAGE_SIZE, tmpfile } from "../kernel/index.js";
 
 /** A new process in the world, made the current task; its mm. */
 export function run_new_process(w: World): Mm {
@@ -20,14 +20,4 @@ export function disk_file(w: World, pages: number, fill?: number): number {
     w.inodes[ino].disk.set(k, fill === undefined ? Uint8Array.from({ length: PAGE_SIZE }, (_, i) => disk_pattern(k, i)) : new Uint8Array(PAGE_SIZE).fill(fill));
   w.inodes[ino].i_size = pages * PAGE_SIZE;
   return ino;
-}
-
-/**
- * kswapd takes the folio mapped at addr off the LRU (shrink_folio_list()); unlike MADV_PAGEOUT it
- * also takes a folio that other mappings share, unmapping it from all of them. Nothing mapped
- * there (or the zero page): nothing to do.
- */
-export function kswapd_reclaim(w: World, mm: Readonly<Mm>, addr: number): void {
-  const pte = follow_pte(mm, addr);
-  if (pte && pte.pfn !== ZERO_PFN) shrink_folio(w, page_folio(w, pte.pfn));
 }

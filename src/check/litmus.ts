@@ -16,14 +16,14 @@ import {
   folio_end_writeback, folio_start_writeback, folio_test, folio_test_locked, fork_mm, init_async_kiocb,
   invalidate_inode_pages2_range, io_buffer_unmap, io_read_fixed, io_sqe_buffer_register, iov_iter_ubuf, kmalloc, kread,
   madvise_dontfork, MAP_PRIVATE, MAP_SHARED, mmap_anon, mmap_file, mprotect, munmap,
-  PAGE_SIZE, PG_dirty, PG_writeback, pin_user_pages, pipe_create, PROT_READ, PROT_WRITE, READ, shrink_folio,
+  PAGE_SIZE, PG_dirty, PG_writeback, pin_user_pages, pipe_create, PROT_READ, PROT_WRITE, READ, shrink_folio, shrink_mapped_folio,
   unpin_user_page, user_access, WRITE,
 } from "../kernel/index.js";
 import type { Model } from "./explore.js";
 import type { SpliceWatch } from "./splice_watch.js";
 import { drain_watched, splice_outcome, splice_watch_step, vmsplice_watched } from "./splice_watch.js";
 import { explore } from "./explore.js";
-import { disk_pattern, kswapd_reclaim, run_new_process } from "./fixtures.js";
+import { disk_pattern, run_new_process } from "./fixtures.js";
 import { fixed_buffer_outcome, peek_disk, read_detail, read_mismatch } from "./peek.js";
 import type { CachePage } from "./peek.js";
 import { cache_detail, cache_vs_disk, pin_outcome } from "./peek.js";
@@ -537,7 +537,7 @@ export function compile_litmus(lit: LitmusFile): Compiled {
           r.watches.forEach((x, k) => store_splice(v, watched[k][0], x));
         } };
       case "reclaim":
-        return { ...base, run: (w, v) => kswapd_reclaim(w, w.mms_for_read[v[`p.${s.proc}`]], addr(v, s) - (s.half ?? 0) * HALF) };
+        return { ...base, run: (w, v) => void shrink_mapped_folio(w, w.mms_for_read[v[`p.${s.proc}`]], addr(v, s)) };
       case "pin":
         return { ...base, ready: (_w, v) => alive(v, s.proc) && v[pn] === undefined, run(w, v) {
           w.current = v[`p.${s.proc}`];

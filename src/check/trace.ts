@@ -115,8 +115,8 @@ export function story_itf(st: Story, bug: string | null, era: string, bounds: Ca
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
       source: "pincheck",
       description: st.violation ? `${st.violation.property}: ${st.violation.message}` : "no violation",
-      // The catalog's actions are enabled or not by its bounds: replay needs them.
-      pincheck: { target: st.target, initial: st.initial, era, bug, ...(st.target === "catalog" ? { bounds } : {}), actions: st.steps.map((s) => s.action) },
+      // Replay builds the targets with these bounds (only the catalog's actions depend on them).
+      pincheck: { target: st.target, initial: st.initial, era, bug, bounds, actions: st.steps.map((s) => s.action) },
     },
     vars: ["step", "action", "pages", "violation"],
     states: [

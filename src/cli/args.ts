@@ -11,6 +11,11 @@ export interface FlagSpec {
   allowed?: string;
   /** May be given more than once; the values come back in order (parse_flags_lists). */
   multiple?: boolean;
+  /**
+   * A file the command writes: checked while parsing, before any work, so that a bad path is not
+   * found after a long run. "file": its directory must exist; "file-in-new-dir": the command creates it.
+   */
+  output?: "file" | "file-in-new-dir";
 }
 
 /** Parse flags; with max_positionals > 0 the one positional argument comes back as `_`. */
@@ -42,6 +47,7 @@ export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>
       if (v.multiple) lists[k] = x as string[];
       else if (x.length > 1) throw new UsageError(`--${k} given ${x.length} times; ${v.type === "string" ? `it takes one value: ${v.allowed}` : "give it once"}`);
       else flags[k] = x[0];
+      if (v.output && x.length) check_output_file(String(x[0]), k, v.output === "file-in-new-dir");
     }
     return { flags, lists };
   } catch (e) {
@@ -64,15 +70,9 @@ export function int_flag(value: string | boolean | undefined, name: string, min:
   return n;
 }
 
-/**
- * A file path flag to write to, checked before any work is done: it must not be a directory, and
- * unless the command creates it, its directory must exist. undefined when the flag was not given.
- */
-export function output_file(value: string | boolean | undefined, name: string, creates_dir = false): string | undefined {
-  if (value === undefined) return undefined;
-  const path = String(value);
+/** An output path (FlagSpec.output): not a directory, and unless the command creates it, in one. */
+function check_output_file(path: string, name: string, creates_dir: boolean): void {
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--${name} '${path}' is a directory; give a file path`);
   if (!creates_dir && !statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory())
     throw new UsageError(`--${name} '${path}': directory '${dirname(path)}' does not exist`);
-  return path;
 }

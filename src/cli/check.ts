@@ -8,8 +8,8 @@ import type { MachineCoverageCount } from "../check/exhaustive.js";
 import { DEFAULT_DEPTH, exhaustive_check, run_total } from "../check/exhaustive.js";
 import { parallel_check } from "../check/parallel.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
-import { int_flag, output_file, parse_flags, UsageError } from "./args.js";
-import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
+import { int_flag, parse_flags, UsageError } from "./args.js";
+import { bounds_flag_specs, bounds_flags, bounds_help, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, progress_reporter } from "./progress.js";
 
 export const check_help = `usage: pincheck check [--depth N] [--processes N] [--pages N] [--in-flight N] [--fixed N]
@@ -31,10 +31,7 @@ The first violation is reported with a shortest trace.
 
   --depth N          steps per path in iov_iter and the catalog, 0..12 (default ${DEFAULT_DEPTH});
                      scenarios, being finite, always run to the end
-  --processes N      processes alive at once in the catalog, 1..3 (default ${default_catalog_bounds.processes})
-  --pages N          pages in each process's buffer, 1..3 (default ${default_catalog_bounds.pages})
-  --in-flight N      direct I/Os in flight at once, 0..2 (default ${default_catalog_bounds.in_flight})
-  --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${default_catalog_bounds.fixed})
+${bounds_help(default_catalog_bounds)}
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
   --target ID        explore only this target: a scenario id, iov_iter or catalog (default: all)
@@ -55,7 +52,7 @@ export async function run_check(argv: string[]): Promise<number> {
     depth: { type: "string", allowed: "an integer from 0 to 12" },
     ...kernel_flag_specs(),
     json: { type: "boolean" },
-    "trace-out": { type: "string", allowed: "a file path" },
+    "trace-out": { type: "string", allowed: "a file path", output: "file" },
     target: { type: "string", allowed: target_ids.join(", ") },
     workers: { type: "string", allowed: "an integer from 1 to 64" },
     ...bounds_flag_specs,
@@ -73,7 +70,7 @@ export async function run_check(argv: string[]): Promise<number> {
   const progress = progress_reporter(json);
 
   const bounds = bounds_flags(flags, default_catalog_bounds);
-  const trace_out = output_file(flags["trace-out"], "trace-out");
+  const trace_out = flags["trace-out"] as string | undefined;
   const only = flags.target as string | undefined;
   if (only !== undefined && !target_ids.includes(only)) throw new UsageError(`--target must be one of ${target_ids.join(", ")}, got '${only}'`);
   const { runs, guarded, story, seconds, machines } = workers > 1

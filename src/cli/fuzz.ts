@@ -15,9 +15,9 @@ import { all_targets, iter_fuzz_targets, scenario_files } from "../check/targets
 import type { Story } from "../check/trace.js";
 import { counterexample_story, setting_text, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
-import { int_flag, output_file, parse_flags, UsageError } from "./args.js";
+import { int_flag, parse_flags, UsageError } from "./args.js";
 import { machine_coverage_line } from "./check.js";
-import { bounds_flag_specs, bounds_flags, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
+import { BOUNDS, bounds_flag_specs, bounds_flags, bounds_help, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
 
 const b = default_fuzz_bounds;
@@ -62,10 +62,7 @@ check prints its counterexamples.
   --runs N           runs at most, 1..1000000 (default ${DEFAULT_RUNS})
   --steps N          actions per run at most, 1..200 (default ${DEFAULT_STEPS})
   --seed N           fast-check seed, 0..2147483647 (default ${DEFAULT_SEED})
-  --processes N      processes alive at once, 1..3 (default ${b.processes})
-  --pages N          pages in each process's buffer, 1..3 (default ${b.pages})
-  --in-flight N      direct I/Os in flight at once, 0..2 (default ${b.in_flight})
-  --fixed N          io_uring fixed buffers registered at once, 0..2 (default ${b.fixed})
+${bounds_help(b)}
   --target ID        ${target_help()}
   --era ERA          kernel era to simulate: ${era_ids().join(", ")} (default current)
   --bug ID           simulate a historical bug on top of the era: ${bug_ids().join(", ")}
@@ -116,8 +113,7 @@ function replay_command(s: Setup, r: FuzzReport): string {
   if (s.era !== "current") out.push(`--era ${s.era}`);
   if (s.bug) out.push(`--bug ${s.bug}`);
   if (s.steps !== DEFAULT_STEPS) out.push(`--steps ${s.steps}`);
-  const flag = { processes: "processes", pages: "pages", in_flight: "in-flight", fixed: "fixed" } as const;
-  for (const k of Object.keys(flag) as (keyof CatalogBounds)[]) if (s.bounds[k] !== b[k]) out.push(`--${flag[k]} ${s.bounds[k]}`);
+  for (const { key, flag } of BOUNDS) if (s.bounds[key] !== b[key]) out.push(`--${flag} ${s.bounds[key]}`);
   out.push(`--replay ${r.seed}:${r.path}`);
   return out.join(" ");
 }
@@ -144,9 +140,9 @@ export function run_fuzz(argv: string[]): number {
     target: { type: "string", allowed: target_ids.join(", ") },
     ...kernel_flag_specs(),
     json: { type: "boolean" },
-    "trace-out": { type: "string", allowed: "a file path" },
+    "trace-out": { type: "string", allowed: "a file path", output: "file" },
     replay: { type: "string", allowed: "SEED:PATH as a failing run prints it" },
-    export: { type: "string", allowed: "a file path (test/regressions/NAME.test.ts)" },
+    export: { type: "string", allowed: "a file path (test/regressions/NAME.test.ts)", output: "file" },
     help: { type: "boolean" },
   });
   if (flags.help) {
@@ -154,8 +150,8 @@ export function run_fuzz(argv: string[]): number {
     return 0;
   }
   const s = parse(flags, target_ids);
-  const trace_out = output_file(flags["trace-out"], "trace-out");
-  const export_to = output_file(flags.export, "export");
+  const trace_out = flags["trace-out"] as string | undefined;
+  const export_to = flags.export as string | undefined;
   const json = flags.json === true;
   // Without --target (and without --replay, whose path belongs to one target) every target
   // runs, cheapest first as check explores them, sharing the budget in rounds (fuzz_in_rounds).

@@ -13,16 +13,21 @@ export const kernel_flag_specs = (): Record<string, FlagSpec> => ({
   bug: { type: "string", allowed: bug_ids().join(", ") },
 });
 
-/** Each catalog bound's range, [min, max]: the flags' and a trace file's. */
-export const BOUNDS_RANGES: Record<keyof CatalogBounds, [number, number]> = { processes: [1, 3], pages: [1, 3], in_flight: [0, 2], fixed: [0, 2] };
-const range_text = (k: keyof CatalogBounds): string => `an integer from ${BOUNDS_RANGES[k][0]} to ${BOUNDS_RANGES[k][1]}`;
+/** The catalog's bounds as flags, each with its range (the flags' and a trace file's) and what it bounds. */
+export const BOUNDS: readonly { key: keyof CatalogBounds; flag: string; range: readonly [number, number]; what: string }[] = [
+  { key: "processes", flag: "processes", range: [1, 3], what: "processes alive at once" },
+  { key: "pages", flag: "pages", range: [1, 3], what: "pages in each process's buffer" },
+  { key: "in_flight", flag: "in-flight", range: [0, 2], what: "direct I/Os in flight at once" },
+  { key: "fixed", flag: "fixed", range: [0, 2], what: "io_uring fixed buffers registered at once" },
+];
 
-export const bounds_flag_specs: Record<string, FlagSpec> = {
-  processes: { type: "string", allowed: range_text("processes") },
-  pages: { type: "string", allowed: range_text("pages") },
-  "in-flight": { type: "string", allowed: range_text("in_flight") },
-  fixed: { type: "string", allowed: range_text("fixed") },
-};
+export const bounds_flag_specs: Record<string, FlagSpec> = Object.fromEntries(
+  BOUNDS.map((b) => [b.flag, { type: "string", allowed: `an integer from ${b.range[0]} to ${b.range[1]}` }]),
+);
+
+/** The help lines of the bound flags, with their defaults. */
+export const bounds_help = (defaults: CatalogBounds): string =>
+  BOUNDS.map((b) => `  --${b.flag} N`.padEnd(21) + `${b.what}, ${b.range[0]}..${b.range[1]} (default ${defaults[b.key]})`).join("\n");
 
 /** --era, validated; undefined when not given. */
 export function era_flag(flags: Flags): string | undefined {
@@ -45,9 +50,5 @@ export function kernel_flags(flags: Flags): { era: string; bug: string | undefin
 }
 
 /** The catalog bounds from the flags, each defaulting to defaults. */
-export const bounds_flags = (flags: Flags, defaults: CatalogBounds): CatalogBounds => ({
-  processes: int_flag(flags.processes, "processes", ...BOUNDS_RANGES.processes, defaults.processes),
-  pages: int_flag(flags.pages, "pages", ...BOUNDS_RANGES.pages, defaults.pages),
-  in_flight: int_flag(flags["in-flight"], "in-flight", ...BOUNDS_RANGES.in_flight, defaults.in_flight),
-  fixed: int_flag(flags.fixed, "fixed", ...BOUNDS_RANGES.fixed, defaults.fixed),
-});
+export const bounds_flags = (flags: Flags, defaults: CatalogBounds): CatalogBounds =>
+  Object.fromEntries(BOUNDS.map((b) => [b.key, int_flag(flags[b.flag], b.flag, ...b.range, defaults[b.key])])) as unknown as CatalogBounds;

@@ -7,7 +7,7 @@ import type { Story } from "../check/trace.js";
 import { replay_story, story_text } from "../check/trace.js";
 import { bug_ids, config_for, era_ids } from "../kernel/index.js";
 import { parse_flags, UsageError } from "./args.js";
-import { BOUNDS_RANGES } from "./kernel_flags.js";
+import { BOUNDS } from "./kernel_flags.js";
 
 export const replay_help = `usage: pincheck replay FILE [--json]
 
@@ -23,7 +23,7 @@ export interface TraceMeta {
   bug: string | null;
   actions: unknown[];
   property: string | null;
-  /** The catalog's bounds, when the trace records them (fuzz traces run past check's defaults). */
+  /** The catalog's bounds, as check and fuzz record them (older traces have none: the defaults). */
   bounds?: CatalogBounds;
 }
 
@@ -44,10 +44,9 @@ function read_trace(file: string): TraceMeta {
     throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got '${p.bug}'`);
   if (p.era !== undefined && !era_ids().includes(p.era)) throw new UsageError(`${file}: "#meta".pincheck.era must be one of ${era_ids().join(", ")}, got '${p.era}'`);
   const b = p.bounds as Record<string, unknown> | undefined;
-  const ranges = Object.entries(BOUNDS_RANGES);
-  const in_range = (x: unknown, [lo, hi]: [number, number]) => Number.isInteger(x) && (x as number) >= lo && (x as number) <= hi;
-  if (b !== undefined && (typeof b !== "object" || b === null || ranges.some(([k, r]) => !in_range(b[k], r))))
-    throw new UsageError(`${file}: "#meta".pincheck.bounds must be an object of ${ranges.map(([k, [lo, hi]]) => `${k} (${lo} to ${hi})`).join(", ")}`);
+  const in_range = (x: unknown, [lo, hi]: readonly [number, number]) => Number.isInteger(x) && (x as number) >= lo && (x as number) <= hi;
+  if (b !== undefined && (typeof b !== "object" || b === null || BOUNDS.some(({ key, range }) => !in_range(b[key], range))))
+    throw new UsageError(`${file}: "#meta".pincheck.bounds must be an object of ${BOUNDS.map(({ key, range }) => `${key} (${range[0]} to ${range[1]})`).join(", ")}`);
   const property = typeof meta?.description === "string" && meta.description !== "no violation" ? meta.description.split(":")[0] : null;
   return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property, bounds: p.bounds };
 }

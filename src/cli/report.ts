@@ -9,7 +9,7 @@ import { n_observed, report_data, verdict_rows } from "../report/data.js";
 import { render_html } from "../report/html.js";
 import { bug_trace, file_trace } from "../report/traces.js";
 import type { FlagSpec } from "./args.js";
-import { output_file, parse_flags_lists } from "./args.js";
+import { parse_flags_lists } from "./args.js";
 import { bug_flag, era_flag, kernel_flag_specs } from "./kernel_flags.js";
 
 export const DEFAULT_REPORT = "pincheck-report.html";
@@ -40,7 +40,7 @@ export interface ReportSources {
 export function run_report(argv: string[], sources: ReportSources = { docs: () => generate_docs() }): number {
   const kernel = kernel_flag_specs();
   const spec: Record<string, FlagSpec> = {
-    out: { type: "string", allowed: "an HTML file path" },
+    out: { type: "string", allowed: "an HTML file path", output: "file-in-new-dir" },
     trace: { type: "string", allowed: "an ITF trace file (check or fuzz --trace-out)", multiple: true },
     era: kernel.era,
     bug: { ...kernel.bug, multiple: true },
@@ -52,7 +52,7 @@ export function run_report(argv: string[], sources: ReportSources = { docs: () =
     console.log(report_help);
     return 0;
   }
-  const out = output_file(flags.out, "out", true) ?? DEFAULT_REPORT;
+  const out = (flags.out as string | undefined) ?? DEFAULT_REPORT;
   const era = era_flag(flags) ?? "current";
   for (const b of lists.bug) bug_flag(b);
 

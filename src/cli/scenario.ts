@@ -6,7 +6,7 @@ import {
   catalog_entries, compile_litmus, LitmusError, litmus_verdicts, load_litmus, outcome_text, verdict_table,
 } from "../check/litmus.js";
 import { era_ids } from "../kernel/index.js";
-import { output_file, parse_flags, UsageError } from "./args.js";
+import { parse_flags, UsageError } from "./args.js";
 import { era_flag, kernel_flag_specs } from "./kernel_flags.js";
 
 export const scenario_help = `usage: pincheck scenario FILE | --all [--era ERA] [--json] [--trace] [--write-verdicts FILE]
@@ -33,7 +33,7 @@ const row_text = (r: VerdictResult): string => {
 export function run_scenario(argv: string[]): number {
   const flags = parse_flags(argv, {
     all: { type: "boolean" }, era: kernel_flag_specs().era, json: { type: "boolean" },
-    trace: { type: "boolean" }, "write-verdicts": { type: "string", allowed: "a file path, e.g. docs/verdicts.md" },
+    trace: { type: "boolean" }, "write-verdicts": { type: "string", allowed: "a file path, e.g. docs/verdicts.md", output: "file" },
     help: { type: "boolean" },
   }, 1);
   if (flags.help) {
@@ -44,7 +44,7 @@ export function run_scenario(argv: string[]): number {
   if (!file && !flags.all) throw new UsageError("needs a scenario FILE or --all (see pincheck scenario --help)");
   if (file && flags.all) throw new UsageError(`give either a FILE or --all, not both (got '${file}' and --all)`);
   const era = era_flag(flags);
-  const out = output_file(flags["write-verdicts"], "write-verdicts");
+  const out = flags["write-verdicts"] as string | undefined;
   if (out !== undefined && (!flags.all || era !== undefined)) throw new UsageError("--write-verdicts needs --all and every era (no --era)");
 
   let entries: { path: string; c: Compiled }[];

@@ -70,6 +70,22 @@ export function shrink_folio(w: World, folio: number): ReclaimResult {
   return "reclaimed";
 }
 
+/** The folio mapped at addr in mm, or -1: nothing mapped, or the zero page, which reclaim leaves. */
+function mapped_folio(w: World, mm: Readonly<Mm>, addr: number): number {
+  const pte = follow_pte(mm, addr);
+  return pte && pte.pfn !== ZERO_PFN ? page_folio(w, pte.pfn) : -1;
+}
+
+/**
+ * kswapd reaching, on the LRU, the folio mapped at addr: shrink_folio_list() on it, which unlike
+ * MADV_PAGEOUT also takes a folio other mappings share, unmapping it from all of them. null when
+ * nothing reclaimable is mapped there.
+ */
+export function shrink_mapped_folio(w: World, mm: Readonly<Mm>, addr: number): ReclaimResult | null {
+  const folio = mapped_folio(w, mm, addr);
+  return folio < 0 ? null : shrink_folio(w, folio);
+}
+
 /**
  * madvise(MADV_PAGEOUT) (madvise_cold_or_pageout_pte_range()): reclaim the folios mapped in the
  * range that no other mapping uses (a mapcount of one per page); a shared folio is left alone, so
@@ -78,10 +94,8 @@ export function shrink_folio(w: World, folio: number): ReclaimResult {
 export function madvise_pageout(w: World, mm: Mm, addr: number, len: number): ReclaimResult[] {
   const out: ReclaimResult[] = [];
   for (let a = addr; a < addr + len; a += PAGE_SIZE) {
-    const pte = follow_pte(mm, a);
-    if (!pte || pte.pfn === ZERO_PFN) continue;
-    const folio = page_folio(w, pte.pfn);
-    if (folio_mapcount(w, folio) === folio_nr_pages(w, folio)) out.push(shrink_folio(w, folio));
+    const folio = mapped_folio(w, mm, a);
+    if (folio >= 0 && folio_mapcount(w, folio) === folio_nr_pages(w, folio)) out.push(shrink_folio(w, folio));
   }
   return out;
 }
