@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   boot, clone_world, FOLL_WRITE, fork_mm, GUP_PIN_COUNTING_BIAS, mm_alloc, mm_flag, MMF_HAS_PINNED,
-  mmap_anon, munmap, PAGE_SIZE, pin_user_pages_fast, PROT_READ, PROT_WRITE, seal_world, user_access, ZERO_PFN,
+  mmap_anon, mprotect, munmap, PAGE_SIZE, pin_user_pages_fast, PROT_READ, PROT_WRITE, seal_world, user_access, ZERO_PFN,
 } from "../src/kernel/index.js";
 import { pfn_at } from "./helpers/proc.js";
 
@@ -33,6 +33,18 @@ describe("GUP-fast", () => {
     seal_world(next);
     expect(next.inherited_mm(next.current)).toBe(true);
     expect(next.mem.refcount[present[0]]).toBe(1 + 2 * GUP_PIN_COUNTING_BIAS);
+  });
+
+  it("checks each VMA it walks into, not only the first: a read pin stops where a PROT_WRITE-only VMA begins", () => {
+    const w = boot();
+    w.current = mm_alloc(w);
+    const mm = w.mms[w.current];
+    const addr = mmap_anon(w, mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    user_access(w, mm, addr, new Uint8Array(2 * PAGE_SIZE).fill(1), true);
+    expect(mprotect(w, mm, addr + PAGE_SIZE, PAGE_SIZE, PROT_WRITE)).toBe(0); // a second VMA, no VM_READ
+    const pages = [-1, -1];
+    expect(pin_user_pages_fast(w, addr, 2, 0, pages)).toBe(1); // the slow path refuses the second page too
+    expect(pages).toEqual([pfn_at(mm, addr), -1]);
   });
 
   it("leaves a page it cannot take as it stands to the slow path, which stores it after the fast ones", () => {

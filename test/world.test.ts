@@ -1,10 +1,10 @@
 // The world value: clones share page bytes until written, and the allocator is deterministic.
 import { describe, expect, it } from "vitest";
-import { encode_world } from "../src/check/world_key.js";
+import { encode_world, world_key } from "../src/check/world_key.js";
 import { Words } from "../src/check/words.js";
 import {
   alloc_pages, boot, clone_world, compact_world, mm_alloc, copy_to_iter, seal_world, iov_iter_kvec, kmalloc, kread, kwrite, page_address, PAGE_SIZE,
-  follow_pte, madvise_pageout, mmap_anon, PROT_READ, PROT_WRITE, put_page, READ, user_access, vmalloc,
+  madvise_pageout, mmap_anon, PROT_READ, PROT_WRITE, put_page, READ, user_access, vmalloc,
 } from "../src/kernel/index.js";
 
 describe("world", () => {
@@ -158,16 +158,37 @@ describe("world", () => {
 
 describe("world encoding", () => {
   it("lists every field of a VMA, a PTE and a swap PTE: world_key and encode_world name them one by one", () => {
-    const w = boot();
-    w.current = mm_alloc(w);
-    const mm = w.mms[w.current];
-    const addr = mmap_anon(w, mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
-    user_access(w, mm, addr, new Uint8Array(2 * PAGE_SIZE).fill(1), true);
-    madvise_pageout(w, mm, addr + PAGE_SIZE, PAGE_SIZE);
+    const make = () => {
+      const w = boot();
+      w.current = mm_alloc(w);
+      const mm = w.mms[w.current];
+      const addr = mmap_anon(w, mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+      user_access(w, mm, addr, new Uint8Array(2 * PAGE_SIZE).fill(1), true);
+      madvise_pageout(w, mm, addr + PAGE_SIZE, PAGE_SIZE);
+      const swp = (addr + PAGE_SIZE) / PAGE_SIZE;
+      return { w, mm, vma: mm.vmas[0] as unknown as Record<string, unknown>, pte: mm.ptes.get(addr / PAGE_SIZE)! as unknown as Record<string, unknown>, swp: mm.swap.get(swp)! as unknown as Record<string, unknown> };
+    };
+    const { vma, pte, swp } = make();
     // A field added to one of these types must be added to both encoders (src/check/world_key.ts), then here.
-    expect(Object.keys(mm.vmas[0]).sort()).toEqual(["anon_vma", "dontcopy", "file", "vm_end", "vm_flags", "vm_pgoff", "vm_start"]);
-    expect(Object.keys(follow_pte(mm, addr)!).sort()).toEqual(["dirty", "pfn", "write"]);
-    expect(Object.keys(mm.swap.get((addr + PAGE_SIZE) / PAGE_SIZE)!).sort()).toEqual(["exclusive", "slot"]);
+    expect(Object.keys(vma).sort()).toEqual(["anon_vma", "dontcopy", "file", "vm_end", "vm_flags", "vm_pgoff", "vm_start"]);
+    expect(Object.keys(pte).sort()).toEqual(["dirty", "pfn", "write"]);
+    expect(Object.keys(swp).sort()).toEqual(["exclusive", "slot"]);
+    // And each of them reaches both encodings: a world differing in that field alone encodes differently.
+    const encodings = (w: ReturnType<typeof boot>) => {
+      const out = new Words();
+      encode_world(seal_world(w), out);
+      return [world_key(w), [...out.view()].join()];
+    };
+    const base = encodings(make().w);
+    const changed = (v: unknown) => (typeof v === "boolean" ? !v : (v as number) + 1);
+    for (const part of ["vma", "pte", "swp"] as const)
+      for (const field of Object.keys(make()[part])) {
+        const m = make();
+        m[part][field] = changed(m[part][field]);
+        const [key, words] = encodings(m.w);
+        expect(key, `${part}.${field} in world_key`).not.toBe(base[0]);
+        expect(words, `${part}.${field} in encode_world`).not.toBe(base[1]);
+      }
   });
 
   it("refuses to encode a world that is not sealed", () => {

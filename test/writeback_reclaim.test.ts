@@ -191,6 +191,8 @@ describe("truncation", () => {
     user_access(w, mm, priv + 4096, fill(6), true); // page 1: a private copy
     const [copy0, copy1] = [pfn_at(mm, priv), pfn_at(mm, priv + 4096)];
     expect(w.mem.flags[copy1] & PG_anon).toBeTruthy();
+    expect(ftruncate(w, ino, 4096 + 1)).toBe(0);
+    expect(pfn_at(mm, priv + 4096)).toBe(copy1); // the page holding the new end stays
     expect(ftruncate(w, ino, 4096)).toBe(0);
     expect(follow_pte(mm, priv + 4096)).toBeUndefined();
     expect(w.mem.head[copy1]).toBe(-1); // freed with its mapping
