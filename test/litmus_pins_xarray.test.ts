@@ -71,6 +71,8 @@ describe("validation of the new ops, fields and outcomes", () => {
       /^bad\.json: setup\[0\]\.fs must be one of ext4, tmpfs, afs(, [a-z0-9]+)*, got 'nfs'$/],
     ["a mapping of an afs file", pins, (o) => void (o.setup[1].fs = "afs"),
       /^bad\.json: setup\[2\]\.file must name a file that is not on afs \(an afs file is a directory, read by xarray_read_start\), got 'F'$/],
+    ["a mapping longer than its file, touched", pins, (o) => void (o.setup[2].pages = 2),
+      /^bad\.json: setup\[2\]\.pages must be at most 1 \(the pages of 'F'\) when touch is 'write': touching page 1 would be SIGBUS; got 2$/],
     ["an xarray read of an ext4 file", xarray, (o) => void (o.setup[0].fs = "ext4"),
       /^bad\.json: threads\[0\]\.steps\[0\]\.file must name an afs file for xarray_read_start \(the directory read into its own page cache\), got 'D'$/],
     ["an xarray read of an unknown file", xarray, (o) => void (o.threads[0].steps[0].file = "E"),

@@ -113,7 +113,9 @@ describe("traces: check --trace-out, replay", () => {
     [{ "#meta": {} }, /no "#meta".pincheck object/],
     [{ "#meta": { pincheck: { target: "nope", initial: "x", actions: [], bug: null } } }, /unknown target 'nope'/],
     [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [], bug: "zzz" } } }, /bug must be null or one of dio-read-vs-fork, dma-no-redirty, .*, got 'zzz'/],
-    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [{ kind: "work" }], bug: null } } }, /step 1: action .* is not enabled/],
+    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [{ kind: "work" }], bug: null } } }, /step 1: action \{"kind":"work"\} is not enabled there; kinds enabled there: thread$/m],
+    [{ "#meta": { pincheck: { target: "catalog", initial: "catalog", actions: [{ op: "write", proc: 5, page: 0, half: 0 }], bug: null } } },
+      /not enabled there; enabled of its kind: \{"op":"write","proc":0,"page":0,"half":0\}, \{"op":"write","proc":0,"page":0,"half":1\}$/m],
   ])("a bad trace file is refused with one line and exit 2 (%#)", (doc, message) => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify(doc));

@@ -199,4 +199,41 @@ describe("truncation", () => {
     expect(pfn_at(mm, priv)).toBe(copy0); // below the new size: kept
     expect(w.events).toEqual([]);
   });
+
+  it.each([["ext4", tmpfile], ["tmpfs", memfd_create]] as const)(
+    "a fault on a %s page past the end is SIGBUS: the CPU access fails, GUP says -EFAULT, nothing is cached",
+    (_fs, create) => {
+      const w = boot();
+      w.current = mm_alloc(w);
+      const mm = w.mms[w.current];
+      const ino = create(w);
+      fallocate(w, ino, 4096 + 1); // two pages: the second holds the last byte
+      const addr = mmap_file(w, mm, ino, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED); // mmap may reach past the end
+      expect(user_access(w, mm, addr + 4096, fill(7), true)).toBe(0);
+      const inode = w.inodes[ino];
+      for (const write of [false, true]) expect(user_access(w, mm, addr + 2 * 4096, fill(8), write)).toBe(4096);
+      expect(pin_user_pages_fast(w, addr + 2 * 4096, 1, FOLL_WRITE, [-1])).toBe(-EFAULT);
+      expect(get_user_pages_fast(w, addr + 2 * 4096, 1, 0, [-1])).toBe(-EFAULT);
+      expect(filemap_get_folio(w, inode, 2, false)).toBe(-1);
+      expect(follow_pte(mm, addr + 2 * 4096)).toBeUndefined();
+      // Truncated below a mapped page: its PTE goes, and the next touch is SIGBUS too.
+      expect(ftruncate(w, ino, 4096)).toBe(0);
+      expect(user_access(w, mm, addr + 4096, fill(9), false)).toBe(4096);
+      expect(user_access(w, mm, addr, fill(9), true)).toBe(0);
+      expect(w.events).toEqual([]);
+    },
+  );
+
+  it("a private mapping's COW fault past the end is SIGBUS as well (do_cow_fault reads the file first)", () => {
+    const w = boot();
+    w.current = mm_alloc(w);
+    const mm = w.mms[w.current];
+    const ino = tmpfile(w);
+    const addr = mmap_file(w, mm, ino, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+    expect(user_access(w, mm, addr, fill(1), true)).toBe(4096);
+    expect(follow_pte(mm, addr)).toBeUndefined();
+    fallocate(w, ino, 4096);
+    expect(user_access(w, mm, addr, fill(1), true)).toBe(0);
+    expect(w.mem.flags[pfn_at(mm, addr)] & PG_anon).toBeTruthy();
+  });
 });

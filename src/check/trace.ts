@@ -58,6 +58,20 @@ function changed_pages(a: World, b: World): Record<string, [PageView | null, Pag
   return out;
 }
 
+/** An action's kind: its op (iterator, catalog) or kind (scenario). */
+const kind_of = (a: unknown): unknown => (a as { op?: unknown; kind?: unknown } | null)?.op ?? (a as { kind?: unknown } | null)?.kind;
+
+/**
+ * For a trace action that is not enabled: the enabled ones of its kind, or when there are none,
+ * the kinds enabled (a whole catalog state's list would not fit a line).
+ */
+function enabled_text(enabled: readonly unknown[], a: unknown): string {
+  const same = enabled.filter((x) => kind_of(x) === kind_of(a));
+  if (same.length) return `enabled of its kind: ${same.map((x) => JSON.stringify(x)).join(", ")}`;
+  const kinds = [...new Set(enabled.map((x) => String(kind_of(x))))];
+  return kinds.length ? `kinds enabled there: ${kinds.join(", ")}` : "nothing is enabled there";
+}
+
 /** Re-execute initial + actions; null if the initial name or an action does not apply. */
 export function replay_story(t: Target, initial: string, actions: readonly unknown[]): Story | string {
   let s = t.model.initial().find((x) => t.initial_name(x) === initial);
@@ -67,7 +81,7 @@ export function replay_story(t: Target, initial: string, actions: readonly unkno
   if (v0) story.violation = { ...v0, step: 0 };
   for (const [k, a] of actions.entries()) {
     if (story.violation) break;
-    if (!t.enabled(s, a)) return `step ${k + 1}: action ${JSON.stringify(a)} is not enabled there`;
+    if (!t.enabled(s, a)) return `step ${k + 1}: action ${JSON.stringify(a)} is not enabled there; ${enabled_text(t.model.actions(s), a)}`;
     const next = t.model.step(s, a);
     const before = t.world(s);
     const after = t.world(next);

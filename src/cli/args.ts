@@ -31,7 +31,7 @@ export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>
   const names = Object.keys(spec).map((k) => `--${k}`).join(", ");
   try {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: negative_values_joined(argv, spec),
       // Every flag is collected as a list, so a repeated single-value flag is refused, not overridden.
       options: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type, multiple: true }])),
       strict: true,
@@ -59,6 +59,20 @@ export function parse_flags_lists(argv: string[], spec: Record<string, FlagSpec>
     if (known) throw new UsageError(`${flag} takes no value`);
     throw new UsageError(`unknown option '${flag || argv.join(" ")}' (flags: ${names})`);
   }
+}
+
+/**
+ * "--depth -1" as "--depth=-1": parseArgs reads a value starting with a dash as a flag and would
+ * report --depth as missing its value, where the value is there and out of range.
+ */
+function negative_values_joined(argv: string[], spec: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const next = argv[k + 1];
+    if (spec[argv[k].slice(2)]?.type === "string" && argv[k].startsWith("--") && next !== undefined && /^-\d/.test(next)) out.push(`${argv[k]}=${argv[++k]}`);
+    else out.push(argv[k]);
+  }
+  return out;
 }
 
 /** An integer flag within [min, max]. */

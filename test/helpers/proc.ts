@@ -3,7 +3,7 @@
 // that every count returns to its baseline.
 import type { Mm, World } from "../../src/kernel/index.js";
 import {
-  follow_pte, MAP_SHARED, mm_alloc, mmap_anon, mmap_file, PAGE_SIZE, PROT_READ, PROT_WRITE, tmpfile, user_access,
+  fallocate, follow_pte, MAP_SHARED, mm_alloc, mmap_anon, mmap_file, PAGE_SIZE, PROT_READ, PROT_WRITE, tmpfile, user_access,
 } from "../../src/kernel/index.js";
 import { peek_disk } from "../../src/check/peek.js";
 
@@ -42,9 +42,11 @@ export function uwrite(w: World, mm: Mm, addr: number, bytes: Uint8Array): void 
 
 /**
  * Page 0 of file ino mapped MAP_SHARED (read-write) into p and written with `fill` by the CPU:
- * a dirty, mapped page-cache folio. Returns the user address and the folio.
+ * a dirty, mapped page-cache folio. Returns the user address and the folio. A shorter file is
+ * grown to the page first (faulting a page past the end is SIGBUS).
  */
 export function map_shared_written(w: World, p: Proc, ino: number, fill: number): { addr: number; folio: number } {
+  if (w.inodes[ino].i_size < PAGE_SIZE) fallocate(w, ino, PAGE_SIZE);
   const addr = mmap_file(w, p.mm, ino, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
   uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(fill));
   return { addr, folio: pfn_at(p.mm, addr) };

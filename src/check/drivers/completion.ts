@@ -4,7 +4,7 @@
 // kworker are separate steps, as test/dio.test.ts drives them.
 import type { iov_iter, World } from "../../kernel/index.js";
 import {
-  blk_dev_complete, blk_dev_fail, blk_dev_transfer, boot, folio_end_writeback, folio_start_writeback, follow_pte,
+  blk_dev_complete, blk_dev_fail, blk_dev_transfer, boot, fallocate, folio_end_writeback, folio_start_writeback, follow_pte,
   init_async_kiocb, iomap_dio_rw, iov_iter_ubuf, MAP_SHARED, mmap_file, PAGE_SIZE, PROT_READ, PROT_WRITE,
   READ, run_work, tmpfile, user_access, WRITE,
 } from "../../kernel/index.js";
@@ -35,7 +35,9 @@ export const completion_driver: Driver<DioHandle> = {
     const ino = tmpfile(w);
     w.inodes[ino].disk.set(0, new Uint8Array(PAGE_SIZE).fill(0x31));
     w.inodes[ino].i_size = PAGE_SIZE;
-    const addr = mmap_file(w, mm, tmpfile(w), PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
+    const buffer_file = tmpfile(w);
+    fallocate(w, buffer_file, PAGE_SIZE); // a page to map: touching a page past the end is SIGBUS
+    const addr = mmap_file(w, mm, buffer_file, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
     user_access(w, mm, addr, new Uint8Array(PAGE_SIZE).fill(0x11), true); // a dirty page-cache folio
     const buffer = follow_pte(mm, addr)!.pfn;
     const h: DioHandle = { op: "none", iocb: -1, dio: -1, bio: -1, buffer, buffer_refs: w.mem.refcount[buffer], ino, addr, iter: null };

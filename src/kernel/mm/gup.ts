@@ -2,7 +2,7 @@
 // entry points walk the page tables locklessly first (gup_fast()) and leave the pages that need a
 // fault (a write, or FAULT_FLAG_UNSHARE for R/O pins of shared anon pages) to the slow path.
 import { BUG, WARN, WARN_ON_ONCE } from "../include/bug.js";
-import { EFAULT, EINVAL, ENOMEM, EOVERFLOW } from "../include/errno.js";
+import { EFAULT, EINTR, EINVAL, ENOMEM, EOVERFLOW } from "../include/errno.js";
 import {
   FOLL_ANON, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT,
   FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_WRITE, INTERNAL_GUP_FLAGS,
@@ -15,7 +15,7 @@ import {
   PageAnonExclusive,
 } from "./folio.js";
 import { PG_anon, PG_dirty, ZERO_PFN } from "./mem_map.js";
-import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_SIGSEGV, VM_FAULT_WRITE } from "./memory.js";
+import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_WRITE } from "./memory.js";
 import { mapping_can_writeback } from "../fs/inode.js";
 import type { Mm, Pte, Vma } from "./mm_types.js";
 import {
@@ -183,11 +183,14 @@ function follow_user_page(w: World, mm: Mm, addr: number, flags: number): number
     else return pte.pfn;
     if (flags & FOLL_NOFAULT) return -EFAULT;
     const ret = handle_mm_fault(w, mm, addr, fault);
-    if (ret & VM_FAULT_SIGSEGV) return -EFAULT;
+    if (ret & (VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return -EFAULT; // vm_fault_to_errno()
     // faultin_page() before v6.0: a COW broken in a mapping without VM_WRITE lets the retry follow the dirty PTE.
     if (!w.config.anon_exclusive && (ret & VM_FAULT_WRITE) && !(vma.vm_flags & VM_WRITE)) flags |= FOLL_COW;
   }
-  return -EFAULT;
+  // The kernel retries until the PTE can be followed or a fatal signal ends the task; no fault
+  // here needs more than two rounds, so a third that still fails is a livelock, not an errno.
+  BUG(w, "__get_user_pages", "livelock: the fault never makes the page followable (the kernel retries until the task is killed)");
+  return -EINTR;
 }
 
 /**

@@ -17,6 +17,7 @@ import { delete_from_swap_cache, folio_free_swap, free_swap_and_cache, free_swap
 export const FAULT_FLAG_WRITE = 1 << 0;
 export const FAULT_FLAG_UNSHARE = 1 << 10;
 
+export const VM_FAULT_SIGBUS = 0x0002;
 export const VM_FAULT_WRITE = 0x0008;
 export const VM_FAULT_SIGSEGV = 0x0040;
 
@@ -156,28 +157,35 @@ function do_wp_page(w: World, mm: Mm, vma: Vma, addr: number, pte: Pte, write: b
   wp_page_copy(w, mm, vma, addr, page, write);
 }
 
-/** do_fault() for a file VMA without a PTE: read, COW (private write) or shared write fault. */
-function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): void {
-  const inode = w.inodes[vma.file];
-  const folio = filemap_get_folio(w, inode, linear_page_index(vma, addr));
+/**
+ * do_fault() for a file VMA without a PTE: read, COW (private write) or shared write fault; 0, or
+ * VM_FAULT_SIGBUS for a page at or past the end of the file (filemap_fault() in mm/filemap.c and,
+ * through its -EINVAL, shmem_get_folio_gfp() in mm/shmem.c: nothing is cached or mapped).
+ */
+function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): number {
+  const inode = w.inodes_for_read[vma.file];
+  const index = linear_page_index(vma, addr);
+  if (index >= Math.ceil(inode.i_size / PAGE_SIZE)) return VM_FAULT_SIGBUS;
+  const folio = filemap_get_folio(w, w.inodes[vma.file], index);
   const shared = (vma.vm_flags & VM_SHARED) !== 0;
   if (write && !shared) {
     // do_cow_fault(): the private mapping gets an anonymous copy straight away.
     const copy = new_anon_page(w, vma);
     w.mem.data.write(copy).set(w.mem.data.read(folio));
     set_pte(mm, addr, { pfn: copy, write: mkwrite(vma, true), dirty: true });
-    return;
+    return 0;
   }
   page_add_rmap(w, folio);
   if (write) {
     // do_shared_fault(): ->page_mkwrite, then a writable, dirty PTE and a dirty folio.
     folio_mark_dirty(w, folio);
     set_pte(mm, addr, { pfn: folio, write: true, dirty: true });
-    return;
+    return 0;
   }
   // do_read_fault(): shared writable mappings that need no dirty tracking map writable at once.
   const writable = shared && (vma.vm_flags & VM_WRITE) !== 0 && !mapping_can_writeback(inode);
   set_pte(mm, addr, { pfn: folio, write: writable, dirty: false });
+  return 0;
 }
 
 /**
@@ -262,9 +270,10 @@ function swap_in_by_mapcount(w: World, mm: Mm, vma: Vma, addr: number, entry: Sw
 }
 
 /**
- * handle_mm_fault(): VM_FAULT_SIGSEGV when no VMA covers addr; VM_FAULT_WRITE when a write
- * fault went through do_wp_page() or do_swap_page(), which break COW (kernels before v6.0
- * reported it, and GUP's FOLL_COW followed it); else 0.
+ * handle_mm_fault(): VM_FAULT_SIGSEGV when no VMA covers addr; VM_FAULT_SIGBUS for a file page
+ * past the end of the file; VM_FAULT_WRITE when a write fault went through do_wp_page() or
+ * do_swap_page(), which break COW (kernels before v6.0 reported it, and GUP's FOLL_COW followed
+ * it); else 0.
  */
 export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): number {
   const vma = find_vma(mm, addr);
@@ -277,8 +286,8 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
     return write ? VM_FAULT_WRITE : 0;
   }
   if (!pte) {
-    if (!vma_is_anonymous(vma)) do_fault(w, mm, vma, addr, write);
-    else if (write) {
+    if (!vma_is_anonymous(vma)) return do_fault(w, mm, vma, addr, write);
+    if (write) {
       // do_anonymous_page(): writable and dirty only in a VM_WRITE mapping; a FOLL_FORCE write
       // into another maps the page clean and read-only.
       const rw = mkwrite(vma, true);

@@ -5,7 +5,7 @@ import { PAGE_SIZE, TASK_SIZE_MAX } from "../include/page.js";
 import { kread, kwrite } from "../lib/string.js";
 import type { World } from "../world.js";
 import { current_mm } from "../world.js";
-import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, set_pte, VM_FAULT_SIGSEGV } from "./memory.js";
+import { FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, set_pte, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "./memory.js";
 import type { Mm } from "./mm_types.js";
 import { find_vma, VM_EXEC, VM_READ, VM_WRITE } from "./mm_types.js";
 
@@ -13,14 +13,14 @@ import { find_vma, VM_EXEC, VM_READ, VM_WRITE } from "./mm_types.js";
 export const access_ok = (addr: number, len: number): boolean =>
   addr >= 0 && len >= 0 && addr + len <= TASK_SIZE_MAX;
 
-/** The frame that a CPU access to addr reaches after faulting, or -1 (SIGSEGV). */
+/** The frame that a CPU access to addr reaches after faulting, or -1 (SIGSEGV, or SIGBUS past the end of a mapped file). */
 function user_page(w: World, mm: Mm, addr: number, write: boolean): number {
   const vma = find_vma(mm, addr);
   // x86 access_error(): a write needs VM_WRITE; a read, any access at all (vma_is_accessible()).
   if (!vma || !(vma.vm_flags & (write ? VM_WRITE : VM_READ | VM_WRITE | VM_EXEC))) return -1;
   let pte = follow_pte(mm, addr);
   if (!pte || (write && !pte.write)) {
-    if (handle_mm_fault(w, mm, addr, write ? FAULT_FLAG_WRITE : 0) & VM_FAULT_SIGSEGV) return -1;
+    if (handle_mm_fault(w, mm, addr, write ? FAULT_FLAG_WRITE : 0) & (VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return -1;
     pte = follow_pte(mm, addr);
   }
   if (!pte) return -1;
