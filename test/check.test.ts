@@ -141,6 +141,18 @@ writeFileSync(bad_bounds_trace, JSON.stringify({
 describe("pincheck CLI", () => {
   const cli = (...args: string[]) => spawnSync("npx", ["tsx", "src/cli/main.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
+  // script(1) (util-linux, in every Debian) gives the command a terminal; it merges the streams.
+  const on_tty = (ci: string, ...args: string[]) =>
+    spawnSync("script", ["-qec", ["npx", "tsx", "src/cli/main.ts", ...args].join(" "), "/dev/null"], { encoding: "utf8", env: { ...process.env, CI: ci } }).stdout;
+  const progress_line = /\r {2}\d+ states {2}\d+\/s {2}depth \d+ {2}queue \d+/;
+
+  it("shows progress on a terminal (CI unset, empty or false) and not in CI or with --json", () => {
+    for (const ci of ["", "false", "0"]) expect(on_tty(ci, "check", "--target", "vmsplice-vs-cow"), `CI='${ci}'`).toMatch(progress_line);
+    expect(on_tty("true", "check", "--target", "vmsplice-vs-cow")).not.toMatch(progress_line);
+    expect(on_tty("", "check", "--target", "vmsplice-vs-cow", "--json")).not.toMatch(progress_line);
+    expect(on_tty("", "check", "--target", "vmsplice-vs-cow")).toMatch(/vmsplice-vs-cow: \d+ states/);
+  });
+
   it("check --json prints one object with the counts", () => {
     const out = execFileSync("npx", ["tsx", "src/cli/main.ts", "check", "--depth", "3", "--json"], { encoding: "utf8" });
     const r = JSON.parse(out);
