@@ -212,7 +212,7 @@ describe("bio_iov_iter_get_pages", () => {
   });
 });
 
-describe("bio_iov_iter_get_pages before v6.4 (FOLL_GET references, BIO_PAGE_REFFED)", () => {
+describe("bio_iov_iter_get_pages before v6.5 (FOLL_GET references, BIO_PAGE_REFFED)", () => {
   const legacy = () => boot(config_for(undefined, "6.0-6.4"));
 
   it("a segment continuing the last vec in the same page is merged and gives its extra reference back (same_page)", () => {

@@ -1,7 +1,7 @@
 // fs/iomap/direct-io.c on the simulated block device: async and sync DIO reads and writes, the
 // completion order (the last bio's pages released, then ki_complete; deferred re-dirtying),
 // page-cache coherence around DIO writes, the netfs unbuffered read, and H1 (an O_DIRECT read
-// in flight across fork) under the current pinning rules and under the FOLL_GET rules before 6.4.
+// in flight across fork) under the current pinning rules and under the FOLL_GET rules before 6.5.
 import { describe, expect, it } from "vitest";
 import type { bio, World } from "../src/kernel/index.js";
 import {
@@ -18,7 +18,7 @@ import { counts, disk_bytes, ext4_file, map_shared_written, pattern, pfn_at, qui
 const HALF = PAGE_SIZE / 2;
 
 /**
- * The pre-6.4 block DIO read, built by hand: FOLL_GET references from iov_iter_get_pages2(),
+ * The pre-6.5 block DIO read, built by hand: FOLL_GET references from iov_iter_get_pages2(),
  * a bio without BIO_PAGE_PINNED, and an end_io that dirties and put_page()s each page.
  */
 register_bi_end_io("test_legacy_dio_end_io", (w: World, bio: bio) => {
@@ -98,7 +98,7 @@ describe("H1: an O_DIRECT read in flight across fork", () => {
     expect(quiescent(w)).toEqual([]);
   });
 
-  it("FOLL_GET rules (before 6.4): fork shares X, P's write COWs away from it, and the device bytes land in the child", () => {
+  it("FOLL_GET rules (before 6.5): fork shares X, P's write COWs away from it, and the device bytes land in the child", () => {
     const w = boot();
     const { p, ino, X, base, iocb, child } = scenario(w, true);
     expect(pfn_at(child, p.buf)).toBe(X); // the child kept the page the DMA went to

@@ -25,7 +25,7 @@ describe("eras", () => {
     expect(config_for("no-such-bug")).toBeUndefined();
   });
 
-  it("pre-pin (<= 5.8): fork shares a page pinned as an io_uring fixed buffer", () => {
+  it("pre-pin (<= 5.7): fork shares a page pinned as an io_uring fixed buffer", () => {
     const r = run("pre-pin");
     expect(r.violation!.property).toBe("model-conformance");
     expect(r.violation!.message).toMatch(/"value":"pinned".* to .*"value":"shared"/);

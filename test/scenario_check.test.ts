@@ -27,7 +27,7 @@ describe("DIO read vs fork", () => {
     expect(r.states).toBeGreaterThan(20);
   });
 
-  it("FOLL_GET DIO (before v6.4): the shortest counterexample is submit, fork, write, transfer, complete", () => {
+  it("FOLL_GET DIO (before v6.5): the shortest counterexample is submit, fork, write, transfer, complete", () => {
     const { r, steps } = shortest("dio-read-vs-fork", "dio-read-vs-fork");
     expect(r.violation!.property).toBe("no-cow-while-pinned");
     expect(steps).toEqual([

@@ -2,8 +2,8 @@
 // (mm/vmscan.c, mm/rmap.c, mm/swapfile.c, mm/memory.c do_swap_page).
 import { describe, expect, it } from "vitest";
 import {
-  boot, config_for, exit_mmap, FAULT_FLAG_WRITE, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, get_user_pages_fast, madvise_pageout,
-  mm_alloc, mmap_anon, mprotect, handle_mm_fault, munmap, PG_anon_exclusive, PG_dirty, PG_swapcache, pin_user_pages,
+  boot, config_for, do_anonymous_folio, exit_mmap, FAULT_FLAG_WRITE, folio_free_swap, folio_order, FOLL_FORCE, FOLL_WRITE, follow_pte, fork_mm, get_user_pages_fast, madvise_pageout,
+  mm_alloc, mmap_anon, mprotect, handle_mm_fault, munmap, PG_anon_exclusive, PG_dirty, PG_swapcache, PG_writeback, pin_user_pages,
   pin_user_pages_fast, pipe_create, pipe_release, PROT_READ, PROT_WRITE, put_page, shrink_folio, unpin_user_page, user_access,
   vmsplice_to_pipe,
 } from "../src/kernel/index.js";
@@ -143,12 +143,18 @@ describe("swap", () => {
     const folio = w.mms[child].ptes.get(addr / 4096)!.pfn;
     exit_mmap(w, w.mms[child]);
     expect(w.mem.flags[folio] & PG_swapcache).toBeTruthy();
+    expect(w.mem.flags[folio] & PG_dirty).toBe(0); // the slot holds its bytes
+    // Under writeback to swap it stays in the swap cache (folio_swapcache_freeable()).
+    w.mem.flags[folio] |= PG_writeback;
+    expect(folio_free_swap(w, folio)).toBe(false);
+    w.mem.flags[folio] &= ~PG_writeback;
     // The parent's swap PTE goes: __try_to_reclaim_swap(TTRS_UNMAPPED) frees the unmapped folio's slot.
     w.current = parent;
     expect(munmap(w, mm, addr, 4096)).toBe(0);
     expect(w.swap.slots.size).toBe(0);
     expect(w.swap.cache.size).toBe(0);
     expect(w.mem.flags[folio] & PG_swapcache).toBe(0);
+    expect(w.mem.flags[folio] & PG_dirty).toBeTruthy(); // out of the swap cache, the folio is the data's only copy
     pipe_release(w, pipe);
     expect(w.mem.head[folio]).toBe(-1);
     expect(w.events).toEqual([]);
@@ -166,6 +172,35 @@ describe("swap", () => {
       expect(follow_pte(mm, addr)).toMatchObject({ pfn: page, write: true, dirty: true });
       expect(w.mem.flags[page] & PG_swapcache).toBe(0);
       expect(w.swap.slots.size).toBe(0);
+      expect(w.events).toEqual([]);
+    });
+
+    it("pre-pin: a write fault on a large folio's page mapped once still copies while another of its pages is shared (page_trans_huge_map_swapcount)", () => {
+      const w = boot(config_for(undefined, "pre-pin"));
+      w.current = mm_alloc(w);
+      const mm = w.mms[w.current];
+      const addr = mmap_anon(w, mm, 4 * 4096, PROT_READ | PROT_WRITE);
+      expect(do_anonymous_folio(w, mm, addr, 2)).toBe(0);
+      const folio = pfn_at(mm, addr);
+      const child = w.mms[fork_mm(w, w.current)];
+      expect(munmap(w, child, addr, 4096)).toBe(0); // page 0 mapped once, pages 1-3 twice
+      user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
+      expect(pfn_at(mm, addr)).not.toBe(folio);
+      expect(w.mem.data.read(folio)[0]).toBe(0);
+      expect(w.events).toEqual([]);
+    });
+
+    it("a large folio is not faulted in over a swap PTE (pte_range_none): the fault falls back to one page", () => {
+      const { w, mm } = setup();
+      const map = mmap_anon(w, mm, 8 * 4096, PROT_READ | PROT_WRITE);
+      const addr = Math.ceil(map / (4 * 4096)) * 4 * 4096; // naturally aligned for order 2
+      user_access(w, mm, addr + 4096, new Uint8Array(1).fill(5), true);
+      expect(madvise_pageout(w, mm, addr + 4096, 4096)).toEqual(["reclaimed"]);
+      expect(do_anonymous_folio(w, mm, addr, 2)).toBe(0);
+      expect(folio_order(w, pfn_at(mm, addr))).toBe(0);
+      expect(follow_pte(mm, addr + 4096)).toBeUndefined();
+      expect(mm.swap.has((addr + 4096) / 4096)).toBe(true);
+      expect(read1(w, mm, addr + 4096)).toBe(5);
       expect(w.events).toEqual([]);
     });
 

@@ -4,10 +4,10 @@
 export interface KernelConfig {
   /**
    * Block direct I/O takes FOLL_GET references through iov_iter_get_pages2() and drops them with
-   * put_page() (BIO_PAGE_REFFED), as before v6.4; fork cannot see such pages as pinned.
+   * put_page(), as before v6.5; fork cannot see such pages as pinned.
    */
   dio_get_refs: boolean;
-  /** fork copies maybe-pinned anonymous pages for the child (70e806e4e645, v5.9/5.10). */
+  /** fork copies maybe-pinned pages of COW mappings for the child (70e806e4e645, v5.9/5.10). */
   fork_early_cow: boolean;
   /**
    * How a write fault decides to reuse a possibly shared anonymous page: "mapcount" (before
@@ -82,8 +82,8 @@ export interface KernelConfig {
    * H5 c: __bio_release_pages() unpins one page per PAGE_SIZE of a folio segment's length,
    * counting from the page the segment starts in, so a segment that starts part-way into a page
    * and spans one page more than its length in pages keeps that page's pin (from 1b151e2435fc,
-   * v6.6, until "block: Fix page refcounts for unaligned buffers in __bio_release_pages()",
-   * 2024). Off: every page the segment spans is unpinned.
+   * v6.8-rc1 and the stable 6.1.75 and 6.6.14, until "block: Fix page refcounts for unaligned
+   * buffers in __bio_release_pages()", Feb 2024). Off: every page the segment spans is unpinned.
    */
   bio_release_by_length: boolean;
   /**
@@ -139,7 +139,7 @@ export interface Era {
 export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
-    title: "<= 5.8: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
+    title: "<= 5.7: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
     config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, swapcache_skips_pinned: false, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
@@ -149,7 +149,7 @@ export const ERAS: readonly Era[] = [
   },
   {
     id: "6.0-6.4",
-    title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block DIO pins from 6.4, fs/direct-io.c from 6.5)",
+    title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block and fs/direct-io.c DIO pin from 6.5)",
     config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused (swap-in as in 6.11+)", config: CURRENT_CONFIG },
@@ -173,9 +173,9 @@ export const BUGS: readonly BugSwitch[] = [
   {
     id: "dio-read-vs-fork",
     title: "DIO read vs fork: the parent's read lands in the child (FOLL_GET references in block DIO)",
-    era: "before v6.4 (block DIO), before v6.5 (fs/direct-io.c)",
+    era: "before v6.5 (block DIO and fs/direct-io.c)",
     reference:
-      "fixed by FOLL_PIN early COW at fork (70e806e4e645), PageAnonExclusive (6c287605fd56) and DIO pinning via iov_iter_extract_pages (e51bab4e2058, fd363244e883, v6.4)",
+      "fixed by FOLL_PIN early COW at fork (70e806e4e645), PageAnonExclusive (6c287605fd56) and DIO pinning via iov_iter_extract_pages (e51bab4e2058, fd363244e883, a7e689dd1c06, v6.5)",
     breaks: "no-cow-while-pinned",
     config: { dio_get_refs: true },
   },
@@ -211,7 +211,7 @@ export const BUGS: readonly BugSwitch[] = [
   {
     id: "bio-release-unaligned",
     title: "A direct I/O segment that starts part-way into a large folio's page: __bio_release_pages() unpins as many pages as the segment is long, not every page it spans",
-    era: "v6.6 and v6.7 (from 1b151e2435fc until the fix in the v6.8 cycle, Feb 2024)",
+    era: "v6.8-rc1 to rc6, and stable 6.1.75+ and 6.6.14+ (from 1b151e2435fc until the fix of Feb 2024 reached them)",
     reference:
       "H5 c (kernel-semantics §10): \"block: Fix page refcounts for unaligned buffers in __bio_release_pages()\" (Tony Battersby, Feb 2024), after 1b151e2435fc \"block: Remove special-casing of compound pages\"",
     // An O_DIRECT read of one page's length from the middle of a page of an mTHP folio: the last page's pin stays.
@@ -244,9 +244,9 @@ export const BUGS: readonly BugSwitch[] = [
   {
     id: "cow-either-way",
     title: "COW can break either way: a write fault reuses a page by its mapcount, so a page a vmsplice() reference still holds takes the writer's private data into the pipe",
-    era: "before v5.9 (mapcount-based reuse in do_wp_page()/reuse_swap_page())",
+    era: "before v5.8 and stable 5.7.3 (mapcount-based reuse in do_wp_page()/reuse_swap_page(); 5.8 made GUP break COW first, 5.9 reuses only the sole reference)",
     reference:
-      "H2 / CVE-2020-29374 (kernel-semantics §10): 17839856fd58 \"gup: document and work around 'COW can break either way' issue\" (May 2020), then 09854ba94c6a \"mm: do_wp_page() simplification\" (v5.9, reuse only the sole reference); reliable R/O pins via FAULT_FLAG_UNSHARE and PageAnonExclusive (2022)",
+      "H2 / CVE-2020-29374 (kernel-semantics §10): 17839856fd58 \"gup: document and work around 'COW can break either way' issue\" (v5.8, stable 5.7.3: every FOLL_GET or FOLL_PIN in a COW mapping broke COW as a write would), then 09854ba94c6a \"mm: do_wp_page() simplification\" (v5.9, reuse only the sole reference); reliable R/O pins via FAULT_FLAG_UNSHARE and PageAnonExclusive (2022)",
     breaks: "no-cow-while-pinned",
     config: { cow_reuse: "mapcount" },
   },

@@ -33,7 +33,7 @@ export const REQ_OP_MASK = 0xff;
 // bi_flags bit numbers (blk_types.h enum order)
 export const BIO_PAGE_PINNED = 0;
 export const BIO_CLONED = 1;
-/** v6.4 only: the pages hold references (put_page at release); with dio_get_refs (eras.ts). */
+/** The pages hold references (put_page at release): the 2023 pinning series' interim flag; with dio_get_refs (eras.ts). */
 export const BIO_PAGE_REFFED = 2;
 
 // blk_status_t
@@ -179,7 +179,7 @@ export function __bio_release_pages(w: World, bio: bio, mark_dirty: boolean): vo
 export function bio_release_pages(w: World, bio: bio, mark_dirty: boolean): void {
   if (bio_flagged(bio, BIO_PAGE_PINNED)) __bio_release_pages(w, bio, mark_dirty);
   if (!bio_flagged(bio, BIO_PAGE_REFFED)) return;
-  // The v6.4 BIO_PAGE_REFFED release: set_page_dirty_lock() then put_page() on each page, one
+  // The BIO_PAGE_REFFED release: set_page_dirty_lock() then put_page() on each page, one
   // single-page segment at a time (bio_for_each_segment_all()), so a vec that bio_add_page() grew
   // over physically contiguous pages releases each of them.
   for (let i = 0; i < bio.bi_vcnt; i++) {
@@ -194,7 +194,7 @@ export function bio_release_pages(w: World, bio: bio, mark_dirty: boolean): void
 }
 
 /**
- * bio_iov_iter_get_pages() before v6.4: per iov_iter_get_pages2() call (FOLL_GET references,
+ * bio_iov_iter_get_pages() before v6.5: per iov_iter_get_pages2() call (FOLL_GET references,
  * FOLL_WRITE for reads), trim the bytes to whole logical blocks (v6.0-6.3; earlier kernels
  * refused misaligned I/O before this point) and give the trimmed pages back (put_page); a page
  * that continues the last vec physically is merged into it, and one the vec already holds gives

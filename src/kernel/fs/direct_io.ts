@@ -245,7 +245,7 @@ function dio_bio_alloc(w: World, dio: dio, sdio: dio_submit, first_sector: numbe
   const bio = bio_alloc(w, dio.ino, nr_vecs, dio.opf);
   bio.bi_iter.bi_sector = first_sector;
   bio.bi_end_io = dio.is_async ? "dio_bio_end_aio" : "dio_bio_end_io";
-  if (w.config.dio_get_refs) bio_set_flag(bio, BIO_PAGE_REFFED); // v6.4: "for now require references for all pages"
+  if (w.config.dio_get_refs) bio_set_flag(bio, BIO_PAGE_REFFED); // the interim of the 2023 series: "for now require references for all pages"
   else if (dio.is_pinned) bio_set_flag(bio, BIO_PAGE_PINNED);
   sdio.bio = bio;
   sdio.logical_offset_in_bio = sdio.cur_page_fs_offset;

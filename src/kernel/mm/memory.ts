@@ -109,11 +109,14 @@ function wp_can_reuse_anon_folio(w: World, mm: Mm, folio: number): boolean {
  * until v5.18): count the page's mappings plus the swap PTEs still naming its slot, and reuse
  * when that is at most one, first taking a sole user's page out of the swap cache (dirty, since
  * the slot no longer holds its data). References that are neither, such as a GUP reference or a
- * pipe buffer, do not count: "COW can break either way".
+ * pipe buffer, do not count: "COW can break either way". For a large folio the count is the most
+ * any one of its pages is mapped (page_trans_huge_map_swapcount(); large folios never reach swap here).
  */
 function reuse_swap_page(w: World, page: number, folio: number): boolean {
   const swapcache = folio_test(w, folio, PG_swapcache);
-  const count = w.mem.mapcount[page] + (swapcache ? (w.swap.slots.get(w.mem.index[folio])?.count ?? 0) : 0);
+  let maps = w.mem.mapcount[page];
+  for (let k = 0, nr = folio_nr_pages(w, folio); nr > 1 && k < nr; k++) maps = Math.max(maps, w.mem.mapcount[folio + k]);
+  const count = maps + (swapcache ? (w.swap.slots.get(w.mem.index[folio])?.count ?? 0) : 0);
   if (count === 1 && swapcache && !folio_test(w, folio, PG_writeback)) {
     delete_from_swap_cache(w, folio);
     folio_mark_dirty(w, folio);
@@ -203,7 +206,8 @@ export function do_anonymous_folio(w: World, mm: Mm, addr: number, order: number
   const nr = 1 << order;
   const start = addr - (addr % (nr * PAGE_SIZE));
   let suitable = order > 0 && vma_is_anonymous(vma) && start >= vma.vm_start && start + nr * PAGE_SIZE <= vma.vm_end;
-  for (let k = 0; suitable && k < nr; k++) suitable = !follow_pte(mm, start + k * PAGE_SIZE); // pte_range_none()
+  // pte_range_none(): no PTE at all in the range, present or swap.
+  for (let k = 0; suitable && k < nr; k++) suitable = !follow_pte(mm, start + k * PAGE_SIZE) && !mm.swap.has(vpn(start + k * PAGE_SIZE));
   if (!suitable) return handle_mm_fault(w, mm, addr, FAULT_FLAG_WRITE);
   const folio = alloc_pages(w.mem, order, PG_anon | PG_anon_exclusive | PG_lru);
   w.mem.refcount[folio] = nr;
@@ -295,8 +299,9 @@ export function handle_mm_fault(w: World, mm: Mm, addr: number, flags: number): 
     } else set_pte(mm, addr, { pfn: ZERO_PFN, write: false, dirty: false }); // a read maps the zero page
     return 0;
   }
-  if (write && pte.write) {
-    if (!pte.dirty) set_pte(mm, addr, { ...pte, dirty: true }); // handle_pte_fault(): pte_mkdirty()
+  if (pte.write) {
+    // handle_pte_fault(): nothing to break or unshare; a write marks the PTE dirty.
+    if (write && !pte.dirty) set_pte(mm, addr, { ...pte, dirty: true });
     return 0;
   }
   if (!write && !(flags & FAULT_FLAG_UNSHARE)) return 0;

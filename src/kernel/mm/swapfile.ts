@@ -2,8 +2,8 @@
 // (swap_map: how many swap PTEs refer to a slot) and the swap cache (slot -> folio, holding one
 // folio reference).
 import type { World } from "../world.js";
-import { folio_mapped, folio_put } from "./folio.js";
-import { PG_swapcache } from "./mem_map.js";
+import { folio_mapped, folio_mark_dirty, folio_put } from "./folio.js";
+import { PG_swapcache, PG_writeback } from "./mem_map.js";
 
 export interface SwapSlot {
   /** What pageout wrote; null until then. Never modified, only replaced. */
@@ -80,11 +80,15 @@ export function free_swap_and_cache(w: World, slot: number): void {
   if (folio !== undefined && !w.swap.slots.get(slot)?.count) free_swap_cache(w, folio);
 }
 
-/** folio_free_swap(): drop a swapped-in folio from the swap cache once no swap PTE needs it. */
+/**
+ * folio_free_swap(): drop a swapped-in folio from the swap cache once no swap PTE needs it and
+ * it is not being written to swap; it is then the only copy of its data, so it becomes dirty.
+ */
 export function folio_free_swap(w: World, folio: number): boolean {
-  const slot = w.mem.index[folio];
-  if (w.swap.slots.get(slot)?.count) return false;
+  if (!(w.mem.flags[folio] & PG_swapcache) || w.mem.flags[folio] & PG_writeback) return false;
+  if (w.swap.slots.get(w.mem.index[folio])?.count) return false;
   delete_from_swap_cache(w, folio);
+  folio_mark_dirty(w, folio);
   return true;
 }
 
