@@ -229,8 +229,9 @@ export function validate_litmus(raw: unknown, file: string): LitmusFile {
       const pages = c.int(it, "pages", p, 1, 4, 1);
       const touch = it.touch === undefined ? "read" : c.one_of(it, "touch", p, ["none", "read", "write"] as const);
       // mmap() may reach past the end of the file; a fault there is SIGBUS (filemap_fault()).
-      if (touch !== "none" && pages > file_pages.get(file)!)
-        c.fail(`${p}.pages`, `must be at most ${file_pages.get(file)} (the pages of '${file}') when touch is '${touch}': touching page ${file_pages.get(file)} would be SIGBUS; got ${pages}`);
+      const file_len = file_pages.get(file)!;
+      if (touch !== "none" && pages > file_len)
+        c.fail(`${p}.pages`, `must be at most ${file_len} (the pages of '${file}') when touch is '${touch}': touching page ${file_len} would be SIGBUS; got ${pages}`);
       bufs.set(name, { owner: proc, pages });
       return { mapping: name, proc, file, share, pages, touch };
     }
