@@ -60,7 +60,7 @@ function with_eager_clones<T>(run: () => T): T {
   const clone = World.prototype.clone;
   World.prototype.clone = function (this: World) {
     const c = clone.call(this);
-    void [c.mem, c.kvm, c.mms, c.inodes, c.pipes, c.vmstat, c.swap, c.block, c.events];
+    void [c.mem, c.data, c.kvm, c.mms, c.inodes, c.pipes, c.vmstat, c.swap, c.block, c.events];
     return c;
   };
   try {

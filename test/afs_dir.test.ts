@@ -23,7 +23,7 @@ function afs_dir(bug?: string): { w: World; ino: number } {
 }
 
 const cached = (w: World, ino: number, k: number): number => filemap_get_folio(w, w.inodes[ino], k, false);
-const holds = (w: World, folio: number, k: number): boolean => w.mem.data.read(folio).every((b, i) => b === server(k, i));
+const holds = (w: World, folio: number, k: number): boolean => w.data.read(folio).every((b, i) => b === server(k, i));
 
 describe("folio lock and __filemap_get_folio (mm/filemap.c)", () => {
   it("FGP_CREAT adds an unread folio with the caller's reference; FGP_LOCK locks it; a held lock answers -EAGAIN", () => {
@@ -34,7 +34,7 @@ describe("folio lock and __filemap_get_folio (mm/filemap.c)", () => {
     expect(f).toBeGreaterThan(0);
     expect(w.mem.refcount[f]).toBe(2); // the page cache's and the caller's
     expect(folio_test_locked(w, f)).toBe(true);
-    expect(w.mem.data.read(f).every((b) => b === 0)).toBe(true); // nothing read: the caller fills it
+    expect(w.data.read(f).every((b) => b === 0)).toBe(true); // nothing read: the caller fills it
     expect(__filemap_get_folio(w, inode, 0, FGP_LOCK)).toBe(-EAGAIN);
     expect(folio_trylock(w, f)).toBe(false);
     folio_unlock(w, f);

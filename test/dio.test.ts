@@ -293,8 +293,8 @@ describe("iomap_dio_rw reads", () => {
     expect(bio_flagged(bio, BIO_PAGE_PINNED)).toBe(false);
     expect(counts(w)).toEqual(base);
     settle(w);
-    expect(w.mem.data.read(a)).toEqual(disk_bytes(w, ino, 0, PAGE_SIZE));
-    expect(w.mem.data.read(b)).toEqual(disk_bytes(w, ino, PAGE_SIZE, PAGE_SIZE));
+    expect(w.data.read(a)).toEqual(disk_bytes(w, ino, 0, PAGE_SIZE));
+    expect(w.data.read(b)).toEqual(disk_bytes(w, ino, PAGE_SIZE, PAGE_SIZE));
     expect(folio_test(w, a, PG_dirty)).toBe(false);
     expect(w.block.completions).toEqual([{ iocb: iocb.id, res: 2 * PAGE_SIZE }]);
     expect(w.vmstat.nr_foll_pin_acquired).toBe(0);
@@ -474,7 +474,7 @@ function read_buffered(w: World, ino: number): Uint8Array {
   const pg = alloc_pages(w.mem, 0);
   const n = file_read_iter(w, ino, iov_iter_bvec(w, READ, [{ bv_page: pg, bv_offset: 0, bv_len: PAGE_SIZE }], 1, PAGE_SIZE), 0);
   expect(n).toBe(PAGE_SIZE);
-  const out = w.mem.data.read(pg).slice();
+  const out = w.data.read(pg).slice();
   put_page(w, pg);
   return out;
 }

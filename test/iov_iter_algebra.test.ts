@@ -118,7 +118,7 @@ function bg(l: number): number {
 
 function fillArena(w: World, pfns: readonly number[]): void {
   for (const pfn of pfns) {
-    const buf = w.mem.data.write(pfn);
+    const buf = w.data.write(pfn);
     for (let o = 0; o < P; o++) buf[o] = bg(loc(pfn, o));
   }
 }
@@ -304,15 +304,15 @@ function canon(i0: iov_iter) {
   return snap(i);
 }
 
-const byteAt = (w: World, l: number): number => w.mem.data.read(pageOf(l))[l % P];
+const byteAt = (w: World, l: number): number => w.data.read(pageOf(l))[l % P];
 
 const image = (w: World, pfns: readonly number[]): Map<number, Uint8Array> =>
-  new Map(pfns.map((p) => [p, w.mem.data.read(p).slice()]));
+  new Map(pfns.map((p) => [p, w.data.read(p).slice()]));
 
 /** First difference between memory and an expected image, as text (null when equal). */
 function imageDiff(w: World, want: Map<number, Uint8Array>): string | null {
   for (const [pfn, bytes] of want) {
-    const got = w.mem.data.read(pfn);
+    const got = w.data.read(pfn);
     for (let o = 0; o < P; o++)
       if (got[o] !== bytes[o]) return `pfn ${pfn} offset ${o}: got ${got[o]} want ${bytes[o]}`;
   }

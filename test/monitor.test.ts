@@ -5,7 +5,7 @@ import { process_state } from "../models/process.js";
 import { catalog_model } from "../src/check/catalog.js";
 import type { CatalogAction } from "../src/check/catalog.js";
 import { monitor_step, new_coverage } from "../src/check/monitor.js";
-import { clone_world, config_for, MMF_HAS_PINNED } from "../src/kernel/index.js";
+import { clone_world, config_for, MMF_HAS_PINNED, PG_anon_exclusive, seal_world } from "../src/kernel/index.js";
 
 const bounds = { processes: 2, pages: 1, in_flight: 1, fixed: 1 };
 
@@ -37,6 +37,24 @@ describe("model monitors", () => {
     const v = monitor_step(s.w, broken, new_coverage());
     expect(v?.property).toBe("model-conformance");
     expect(v?.message).toMatch(/^process 0 moved from .*"pinning":"ever".* to .*"pinning":"never"/);
+  });
+
+  it("judge a page whose frame alone changed, page tables and swap as they were", () => {
+    const m = catalog_model(config_for()!, bounds, world_properties);
+    const s = m.step(m.initial()[0], { op: "register", proc: 0, page: 0 });
+    const page = s.fixed[0].imu.pages[0];
+    const broken = clone_world(s.w);
+    broken.mem.flags[page] &= ~PG_anon_exclusive; // shared with another mapper, as a pre-5.9 fork would
+    broken.mem.mapcount[page] += 1;
+    broken.mem.refcount[page] += 1;
+    seal_world(broken);
+    expect(broken.mms_for_read).toBe(s.w.mms_for_read);
+    expect(broken.swap_for_read).toBe(s.w.swap_for_read);
+    expect(monitor_step(s.w, broken, new_coverage())?.message).toMatch(/"value":"pinned".* to .*"value":"shared"/);
+    // Bytes alone: nothing moved.
+    const written = clone_world(s.w);
+    written.data.write(page).fill(0x42);
+    expect(monitor_step(s.w, seal_world(written), new_coverage())).toBeNull();
   });
 
   it("report a pinned page that fork shared (the pre-5.9 rule) at the fork step", () => {

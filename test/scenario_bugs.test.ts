@@ -153,7 +153,7 @@ describe("H2 cow-either-way: mapcount-based reuse (reuse_swap_page)", () => {
     expect(cached[0]).not.toBe(parent);
     user_access(w, w.mms[c], buf, new Uint8Array(1), false); // the child faults the cached page in
     expect(follow_pte(w.mms[c], buf)!.pfn).toBe(cached[0]);
-    expect(w.mem.data.read(cached[0])[0]).toBe(0xaa);
+    expect(w.data.read(cached[0])[0]).toBe(0xaa);
     expect(w.events).toEqual([]);
   });
 });
@@ -356,7 +356,7 @@ describe("H9 longterm-file-write-pins: an io_uring fixed buffer over a MAP_SHARE
     expect(io_read_fixed(w, init_async_kiocb(w, src, 0), imu, m, PAGE_SIZE / 2)).toBe(-EIOCBQUEUED);
     blk_dev_run_all(w);
     expect(w.block.completions.at(-1)!.res).toBe(PAGE_SIZE / 2);
-    expect(w.mem.data.read(page)[0]).toBe(0x31); // the device's bytes are in the page cache page
+    expect(w.data.read(page)[0]).toBe(0x31); // the device's bytes are in the page cache page
     expect(folio_start_writeback(w, page)).toBe(false); // but nothing made it dirty
     io_buffer_unmap(w, imu);
     expect(w.inodes[dst].disk.get(0)![0]).toBe(0xcc);

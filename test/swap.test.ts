@@ -99,7 +99,7 @@ describe("swap", () => {
     const slot = mm.swap.get(addr / 4096)!.slot;
     expect(w.swap.slots.get(slot)!.bytes).toBeNull(); // is_page_cache_freeable() said no: PAGE_KEEP
     expect(w.mem.flags[page] & (PG_swapcache | PG_dirty)).toBe(PG_swapcache | PG_dirty);
-    w.mem.data.write(page)[0] = 0x42; // the holder writes through its reference, then lets go
+    w.data.write(page)[0] = 0x42; // the holder writes through its reference, then lets go
     put_page(w, page);
     expect(shrink_folio(w, page)).toBe("reclaimed"); // now written, with the holder's byte
     expect(w.swap.slots.get(slot)!.bytes![0]).toBe(0x42);
@@ -186,7 +186,7 @@ describe("swap", () => {
       expect(munmap(w, child, addr, 4096)).toBe(0); // page 0 mapped once, pages 1-3 twice
       user_access(w, mm, addr, new Uint8Array(1).fill(9), true);
       expect(pfn_at(mm, addr)).not.toBe(folio);
-      expect(w.mem.data.read(folio)[0]).toBe(0);
+      expect(w.data.read(folio)[0]).toBe(0);
       expect(w.events).toEqual([]);
     });
 
@@ -225,7 +225,7 @@ describe("swap", () => {
       const pte = follow_pte(mm, addr)!;
       expect(pte.pfn).not.toBe(cached); // the parent writes a copy; the swap-cache page stays the child's
       expect(pte).toMatchObject({ write: true, dirty: true });
-      expect(w.mem.data.read(cached)[0]).toBe(7);
+      expect(w.data.read(cached)[0]).toBe(7);
       w.current = child.id;
       expect(read1(w, child, addr)).toBe(7);
       expect(w.events).toEqual([]);
@@ -264,7 +264,7 @@ describe("swap", () => {
       expect(old.w.mem.flags[old.page] & PG_swapcache).toBeTruthy();
       user_access(old.w, old.mm, old.addr, new Uint8Array(1).fill(9), true);
       expect(pfn_at(old.mm, old.addr)).toBe(old.page);
-      expect(old.w.mem.data.read(old.page)[0]).toBe(9);
+      expect(old.w.data.read(old.page)[0]).toBe(9);
 
       const fixed = setup("5.9-5.18");
       expect(pin_user_pages_fast(fixed.w, fixed.addr, 1, FOLL_WRITE, pages)).toBe(1);
@@ -294,7 +294,7 @@ describe("swap", () => {
       // The next write swaps the cached, pinned page back in and reuses it: the pin still sees what the process writes.
       user_access(old.w, old.mm, old.addr, new Uint8Array(1).fill(9), true);
       expect(pfn_at(old.mm, old.addr)).toBe(old.page);
-      expect(old.w.mem.data.read(old.page)[0]).toBe(9);
+      expect(old.w.data.read(old.page)[0]).toBe(9);
       expect(old.w.events).toEqual([]);
     });
   });

@@ -309,7 +309,7 @@ describe("extraction from user pages that were never touched", () => {
       expect(w.mem.flags[pte.pfn] & (PG_anon | PG_anon_exclusive)).toBe(PG_anon | PG_anon_exclusive);
       expect(w.mem.mapcount[pte.pfn]).toBe(1);
       expect(w.mem.refcount[pte.pfn]).toBe(1 + GUP_PIN_COUNTING_BIAS);
-      expect(first_diff(w.mem.data.read(pte.pfn), new Uint8Array(PAGE_SIZE))).toBe(-1);
+      expect(first_diff(w.data.read(pte.pfn), new Uint8Array(PAGE_SIZE))).toBe(-1);
     }
     for (const pg of now) expect(folio_maybe_dma_pinned(w, pg)).toBe(true);
     expect(w.vmstat.nr_foll_pin_acquired).toBe(4);

@@ -16,15 +16,15 @@ describe("world", () => {
     kwrite(w, dst, new Uint8Array(4 * PAGE_SIZE).fill(0x11));
     const c = clone_world(w);
     const pages = w.kvm.areas.flatMap((a) => [...a.pages]);
-    expect(pages.every((p) => c.mem.data.shares(w.mem.data, p))).toBe(true);
+    expect(pages.every((p) => c.data.shares(w.data, p))).toBe(true);
 
     // Copy one byte range into the clone's second destination page only.
     const iter = iov_iter_kvec(c, READ, [{ iov_base: dst + PAGE_SIZE + 10, iov_len: 100 }], 1, 100);
     expect(copy_to_iter(c, src, 100, iter)).toBe(100);
 
     const written = c.kvm.areas[1].pages[1];
-    expect(c.mem.data.shares(w.mem.data, written)).toBe(false);
-    expect(pages.filter((p) => p !== written).every((p) => c.mem.data.shares(w.mem.data, p))).toBe(true);
+    expect(c.data.shares(w.data, written)).toBe(false);
+    expect(pages.filter((p) => p !== written).every((p) => c.data.shares(w.data, p))).toBe(true);
     expect(kread(c, dst + PAGE_SIZE + 10, 100)).toEqual(new Uint8Array(100).fill(0x5a));
     expect(kread(w, dst + PAGE_SIZE + 10, 100)).toEqual(new Uint8Array(100).fill(0x11));
   });
@@ -55,11 +55,39 @@ describe("world", () => {
   it("a freed frame loses its bytes and bumps its generation", () => {
     const w = boot();
     const p = alloc_pages(w.mem, 0);
-    w.mem.data.write(p).fill(7);
+    w.data.write(p).fill(7);
     const gen = w.mem.gen[p];
     put_page(w, p);
     expect(w.mem.gen[p]).toBe(gen + 1);
-    expect(w.mem.data.read(p).every((b) => b === 0)).toBe(true);
+    expect(w.data.read(p).every((b) => b === 0)).toBe(true);
+    expect(w.data.has(p)).toBe(false); // no buffer at all: encode_world lists only frames with bytes
+  });
+
+  it("a user write to a dirty page copies the page's bytes only; a user read copies nothing", () => {
+    const w = boot();
+    const mm = mm_alloc(w);
+    w.current = mm;
+    const addr = mmap_anon(w, w.mms[mm], PAGE_SIZE, PROT_READ | PROT_WRITE);
+    user_access(w, w.mms[mm], addr, new Uint8Array(8).fill(1), true); // faulted in, PTE dirty
+    seal_world(w);
+    const write = clone_world(w);
+    expect(user_access(write, write.mms_for_read[mm], addr, new Uint8Array(8).fill(2), true)).toBe(0);
+    seal_world(write);
+    expect([write.inherited("mem"), write.inherited_mm(mm), write.inherited("data")]).toEqual([true, true, false]);
+    const read = clone_world(write);
+    const out = new Uint8Array(8);
+    expect(user_access(read, read.mms_for_read[mm], addr, out, false)).toBe(0);
+    seal_world(read);
+    expect(out).toEqual(new Uint8Array(8).fill(2));
+    expect([read.inherited("mem"), read.inherited_mm(mm), read.inherited("data")]).toEqual([true, true, true]);
+    // The first write after a clean PTE sets its dirty bit: that address space is copied.
+    const clean = clone_world(read);
+    clean.mm(mm)!.ptes.set(addr / PAGE_SIZE, { ...clean.mms_for_read[mm].ptes.get(addr / PAGE_SIZE)!, dirty: false });
+    seal_world(clean);
+    const dirtied = clone_world(clean);
+    user_access(dirtied, dirtied.mms_for_read[mm], addr, new Uint8Array(1), true);
+    expect(dirtied.mms_for_read[mm].ptes.get(addr / PAGE_SIZE)!.dirty).toBe(true);
+    expect(clean.mms_for_read[mm].ptes.get(addr / PAGE_SIZE)!.dirty).toBe(false);
   });
 
   it("a clone copies a part the first time it reaches for it, and either side's writes stay its own", () => {
@@ -128,31 +156,31 @@ describe("world", () => {
   it("compacting interns the pages a world wrote: one buffer per content, and a later write copies it", () => {
     const w = boot();
     const [a, b, c] = [alloc_pages(w.mem, 0), alloc_pages(w.mem, 0), alloc_pages(w.mem, 0)];
-    w.mem.data.write(a).fill(0x5a);
-    w.mem.data.write(b).fill(0x5a);
-    w.mem.data.write(c).fill(0x11);
-    expect(w.mem.data.read(a)).not.toBe(w.mem.data.read(b));
+    w.data.write(a).fill(0x5a);
+    w.data.write(b).fill(0x5a);
+    w.data.write(c).fill(0x11);
+    expect(w.data.read(a)).not.toBe(w.data.read(b));
     compact_world(seal_world(w));
-    expect(w.mem.data.read(a)).toBe(w.mem.data.read(b));
-    expect(w.mem.data.read(c)).not.toBe(w.mem.data.read(a));
-    expect(w.mem.data.read(c).every((x) => x === 0x11)).toBe(true);
+    expect(w.data.read(a)).toBe(w.data.read(b));
+    expect(w.data.read(c)).not.toBe(w.data.read(a));
+    expect(w.data.read(c).every((x) => x === 0x11)).toBe(true);
 
     const d = clone_world(w);
-    d.mem.data.write(a).fill(0x77);
-    expect(d.mem.data.read(a).every((x) => x === 0x77)).toBe(true);
-    for (const x of [w, d]) expect(x.mem.data.read(b).every((y) => y === 0x5a)).toBe(true);
-    expect(w.mem.data.read(a).every((y) => y === 0x5a)).toBe(true);
+    d.data.write(a).fill(0x77);
+    expect(d.data.read(a).every((x) => x === 0x77)).toBe(true);
+    for (const x of [w, d]) expect(x.data.read(b).every((y) => y === 0x5a)).toBe(true);
+    expect(w.data.read(a).every((y) => y === 0x5a)).toBe(true);
 
     // An open world compacted and written again: the page it wrote is shared now, so it copies.
     const o = boot();
     const [x, y] = [alloc_pages(o.mem, 0), alloc_pages(o.mem, 0)];
-    o.mem.data.write(x).fill(0x5a);
-    o.mem.data.write(y).fill(0x5a);
+    o.data.write(x).fill(0x5a);
+    o.data.write(y).fill(0x5a);
     compact_world(o);
-    expect(o.mem.data.read(x)).toBe(o.mem.data.read(y));
-    o.mem.data.write(x).fill(0x33);
-    expect(o.mem.data.read(y).every((z) => z === 0x5a)).toBe(true);
-    expect(o.mem.data.read(x).every((z) => z === 0x33)).toBe(true);
+    expect(o.data.read(x)).toBe(o.data.read(y));
+    o.data.write(x).fill(0x33);
+    expect(o.data.read(y).every((z) => z === 0x5a)).toBe(true);
+    expect(o.data.read(x).every((z) => z === 0x33)).toBe(true);
   });
 });
 

@@ -162,7 +162,7 @@ export function catalog_step(s: CatalogState, a: CatalogAction): CatalogState {
   t.splices = s.splices.filter((x) => x.got === null); // drained ones were judged in s
   switch (a.op) {
     case "write":
-      user_access(w, w.mm(a.proc)!, addr(s, a.page, a.half), half_of(0xb0 + a.proc), true);
+      user_access(w, w.mms_for_read[a.proc], addr(s, a.page, a.half), half_of(0xb0 + a.proc), true);
       break;
     case "dio_read":
     case "dio_write": {

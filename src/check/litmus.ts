@@ -794,7 +794,7 @@ export function outcome_in(c: Compiled, s: ScenarioState): string | null {
   }
   const b = o.pipe_holds.byte;
   const w = s.w;
-  const unread = w.pipes[s.vars.pipe].bufs.some((x) => w.mem.data.read(x.page).subarray(x.offset, x.offset + x.len).includes(b));
+  const unread = w.pipes[s.vars.pipe].bufs.some((x) => w.data_for_read.read(x.page).subarray(x.offset, x.offset + x.len).includes(b));
   return s.vars[`pipe.${b}`] || unread ? `the pipe delivers byte 0x${b.toString(16)}` : null;
 }
 

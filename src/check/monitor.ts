@@ -246,5 +246,12 @@ function process_monitor(b: Before, after: World, cov: Coverage): Violation | nu
 /** Check one step against every monitored machine. */
 export function monitor_step(before: World, after: World, cov: MachineCoverage): Violation | null {
   const b = before_of(before);
+  // The machines see page frames, page tables and the swap cache only: a step that left all
+  // three as they were (it wrote page bytes, say) moved no object; each stays where it was.
+  if (after.mem_for_read === before.mem_for_read && after.mms_for_read === before.mms_for_read && after.swap_for_read === before.swap_for_read) {
+    for (const p of b.pages) if (p.from !== null) cov.page.states.add(p.from);
+    for (const from of b.procs) if (from !== null) cov.process.states.add(from);
+    return null;
+  }
   return page_monitor(b, after, cov.page) ?? process_monitor(b, after, cov.process);
 }

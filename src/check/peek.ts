@@ -13,16 +13,16 @@ function page_bytes(w: World, mm: Mm, addr: number): Uint8Array | null {
   const vma = find_vma(mm, addr);
   if (!vma) return null;
   const pte = follow_pte(mm, addr);
-  if (pte) return w.mem.data.read(pte.pfn);
+  if (pte) return w.data_for_read.read(pte.pfn);
   const swp = mm.swap.get(Math.floor(addr / PAGE_SIZE));
   if (swp) {
     const cached = w.swap.cache.get(swp.slot);
-    return cached !== undefined ? w.mem.data.read(cached) : w.swap.slots.get(swp.slot)?.bytes ?? new Uint8Array(PAGE_SIZE);
+    return cached !== undefined ? w.data_for_read.read(cached) : w.swap.slots.get(swp.slot)?.bytes ?? new Uint8Array(PAGE_SIZE);
   }
   if (vma.file >= 0) {
     const index = linear_page_index(vma, addr);
     const folio = filemap_get_folio(w, w.inodes[vma.file], index, false);
-    return folio >= 0 ? w.mem.data.read(folio) : w.inodes[vma.file].disk.get(index) ?? new Uint8Array(PAGE_SIZE);
+    return folio >= 0 ? w.data_for_read.read(folio) : w.inodes[vma.file].disk.get(index) ?? new Uint8Array(PAGE_SIZE);
   }
   return new Uint8Array(PAGE_SIZE);
 }
@@ -95,7 +95,7 @@ export function fixed_buffer_outcome(w: World, mm: number, addr: number, pinned:
  */
 export function pin_outcome(w: World, mm: number, addr: number, pinned: number, what: string): ReadOutcome {
   const page = addr - (addr % PAGE_SIZE);
-  const m = read_mismatch(w, mm, page, w.mem.data.read(pinned));
+  const m = read_mismatch(w, mm, page, w.data_for_read.read(pinned));
   if (!m || m.mine < 0) return { what, ok: true };
   const pte = follow_pte(w.mm(mm)!, page);
   const maps = pte ? `the process maps page ${pte.pfn}` : "the process maps no page there now";
@@ -127,7 +127,7 @@ export function cache_vs_disk(w: World, ino: number, nr_pages: number): CachePag
       out.push({ state: -2 });
       continue;
     }
-    const got = w.mem.data.read(folio);
+    const got = w.data_for_read.read(folio);
     const want = disk(k);
     const at = got.findIndex((b, i) => b !== want[i]);
     if (at < 0) {

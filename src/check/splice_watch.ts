@@ -30,7 +30,7 @@ export interface SpliceWatch {
 
 type Span = Pick<SpliceWatch, "page" | "offset" | "len">;
 
-const covered = (w: World, s: Span): Uint8Array => w.mem.data.read(s.page).subarray(s.offset, s.offset + s.len);
+const covered = (w: World, s: Span): Uint8Array => w.data_for_read.read(s.page).subarray(s.offset, s.offset + s.len);
 
 /**
  * The hash of the covered bytes, cached per page buffer: a finished state's buffers are never
@@ -39,7 +39,7 @@ const covered = (w: World, s: Span): Uint8Array => w.mem.data.read(s.page).subar
  */
 const hashes = new WeakMap<Uint8Array, Map<number, number>>();
 function covered_hash(w: World, s: Span): number {
-  const buf = w.mem.data.read(s.page);
+  const buf = w.data_for_read.read(s.page);
   let m = hashes.get(buf);
   if (!m) hashes.set(buf, (m = new Map()));
   const k = s.offset * 0x10000 + s.len;

@@ -1,11 +1,10 @@
 // A canonical encoding of a world for state deduplication: equal strings (world_key) or equal
 // words (encode_world, what the explorer uses) mean equal kernel state as far as any property
 // or later step can tell (page bytes enter as a hash).
-import type { Inode, MemMap, Mm, Pte, SwapPte, SwapState, World, WorldPart } from "../kernel/index.js";
-import { interned_page } from "../kernel/index.js";
+import type { Inode, MemMap, Mm, PageData, Pte, SwapPte, SwapState, World, WorldPart } from "../kernel/index.js";
+import { interned_page, PAGE_SIZE } from "../kernel/index.js";
 import { bytes_fingerprint, fp_hi, fp_lo } from "./fingerprint.js";
-import type { Words } from "./words.js";
-import { json_words, num_words } from "./words.js";
+import { json_words, num_words, Words } from "./words.js";
 
 /** FNV-1a over bytes. */
 export function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
@@ -42,7 +41,7 @@ export function world_key(w: World): string {
   const frames: string[] = [];
   for (let pfn = 0; pfn < m.nr_frames; pfn++) {
     if (m.head[pfn] < 0) continue;
-    frames.push(`${pfn}:${m.head[pfn]},${m.refcount[pfn]},${m.pincount[pfn]},${m.mapcount[pfn]},${m.flags[pfn]},${m.order[pfn]},${m.mapping[pfn]},${m.index[pfn]},${page_hash(m.data.read(pfn))}`);
+    frames.push(`${pfn}:${m.head[pfn]},${m.refcount[pfn]},${m.pincount[pfn]},${m.mapcount[pfn]},${m.flags[pfn]},${m.order[pfn]},${m.mapping[pfn]},${m.index[pfn]},${page_hash(w.data_for_read.read(pfn))}`);
   }
   const mms = w.mms.map((mm) =>
     JSON.stringify([
@@ -138,7 +137,29 @@ function encode_frames(out: Words, m: MemMap): void {
     b[n++] = mapping[pfn];
     b[n++] = index[pfn];
     out.len = n;
-    frame_fp(out, pfn, m.data.read(pfn));
+  }
+  out.push(-1);
+}
+
+/** The fingerprint of a page of zeros, which is what a frame without a buffer holds. */
+const zeros = new Words();
+page_fp(zeros, new Uint8Array(PAGE_SIZE));
+const [ZERO_LO, ZERO_HI] = [zeros.buf[0], zeros.buf[1]];
+
+/**
+ * The page bytes: frame number and fingerprint of every frame holding anything but zeros. Only
+ * live frames have buffers (freeing a frame discards its bytes), so with the frames' words this
+ * tells worlds apart exactly as a fingerprint per live frame would.
+ */
+function encode_data(out: Words, d: Readonly<PageData>): void {
+  const bufs = d.buffers;
+  for (let pfn = 0; pfn < bufs.length; pfn++) {
+    const bytes = bufs[pfn];
+    if (bytes === undefined) continue;
+    const at = out.len;
+    out.push(pfn);
+    frame_fp(out, pfn, bytes);
+    if (out.buf[at + 1] === ZERO_LO && out.buf[at + 2] === ZERO_HI) out.len = at;
   }
   out.push(-1);
 }
@@ -221,6 +242,7 @@ export function encode_world(w: World, out: Words): void {
   // Its page buffers go into page_data.ts's table of contents, which only takes buffers nobody writes again.
   if (!w.sealed) throw new Error("encode_world: the world is not sealed (seal_world() it when its step is done)");
   part(out, w, "mem", w.mem, encode_frames);
+  part(out, w, "data", w.data, encode_data);
   encode_mms(out, w);
   part(out, w, "inodes", w.inodes, encode_inodes);
   part(out, w, "swap", w.swap, encode_swap);

@@ -4,7 +4,7 @@
 //
 // Clones are copy-on-access: a clone shares each part (the page frames, the address spaces,
 // the block layer, ...) with the world it came from, and copies a part the first time its own
-// code reaches for it. A step of the checker touches a few of the nine parts, so the others are
+// code reaches for it. A step of the checker touches a few of the ten parts, so the others are
 // never copied; the address spaces go one at a time (World.mm(i)), as a step mostly works in one
 // process. Once a step's result is sealed nothing writes it again, so its parts are
 // handed out as they are and, being immutable from then on, may be cached by identity
@@ -19,6 +19,7 @@ import type { KernelConfig } from "./eras.js";
 import { CURRENT_CONFIG } from "./eras.js";
 import type { KernelEvent } from "./include/bug.js";
 import { MemMap } from "./mm/mem_map.js";
+import { PageData } from "./mm/page_data.js";
 import type { SwapState } from "./mm/swapfile.js";
 import { clone_swap_state, empty_swap_state } from "./mm/swapfile.js";
 import type { Mm } from "./mm/mm_types.js";
@@ -38,11 +39,11 @@ export interface VmStat {
 }
 
 // One bit per part.
-const MEM = 1, KVM = 2, MMS = 4, INODES = 8, PIPES = 16, VMSTAT = 32, SWAP = 64, BLOCK = 128, EVENTS = 256;
-const ALL = 511;
+const MEM = 1, KVM = 2, MMS = 4, INODES = 8, PIPES = 16, VMSTAT = 32, SWAP = 64, BLOCK = 128, EVENTS = 256, DATA = 512;
+const ALL = 1023;
 /** Address spaces tracked one by one (World.mm_own's bits); past them, all are copied at once. */
 const MM_OWN_BITS = 31;
-const PART_BITS = { mem: MEM, kvm: KVM, mms: MMS, inodes: INODES, pipes: PIPES, vmstat: VMSTAT, swap: SWAP, block: BLOCK, events: EVENTS };
+const PART_BITS = { mem: MEM, data: DATA, kvm: KVM, mms: MMS, inodes: INODES, pipes: PIPES, vmstat: VMSTAT, swap: SWAP, block: BLOCK, events: EVENTS };
 export type WorldPart = keyof typeof PART_BITS;
 
 export class World {
@@ -65,6 +66,7 @@ export class World {
     /** Which kernel behaviour the simulation follows (immutable; shared by clones). */
     readonly config: KernelConfig,
     private _mem: MemMap,
+    private _data: PageData,
     private _kvm: KernelVm,
     private _mms: Mm[],
     private _inodes: Inode[],
@@ -75,10 +77,23 @@ export class World {
     private _events: KernelEvent[],
   ) {}
 
-  /** The page frames: struct page counters, flags and bytes. */
+  /** The page frames: struct page counters and flags. */
   get mem(): MemMap {
     if (this.take(MEM)) this._mem = this._mem.clone();
     return this._mem;
+  }
+  /** The page frames, to read without copying them: see mms_for_read. */
+  get mem_for_read(): Readonly<MemMap> {
+    return this._mem;
+  }
+  /** The bytes of the page frames. */
+  get data(): PageData {
+    if (this.take(DATA)) this._data = this._data.clone();
+    return this._data;
+  }
+  /** The bytes, to read without copying the table of buffers: see mms_for_read. */
+  get data_for_read(): Readonly<PageData> {
+    return this._data;
   }
   /** Kernel virtual memory: vmalloc/vmap areas and slab caches. */
   get kvm(): KernelVm {
@@ -152,6 +167,10 @@ export class World {
     if (this.take(SWAP)) this._swap = clone_swap_state(this._swap);
     return this._swap;
   }
+  /** The swap device and cache, to read without copying them: see mms_for_read. */
+  get swap_for_read(): Readonly<SwapState> {
+    return this._swap;
+  }
   /** The block layer: bios, the simulated device's queue, deferred work, DIO requests, aio completions. */
   get block(): BlockState {
     if (this.take(BLOCK)) this._block = clone_block_state(this._block);
@@ -197,7 +216,7 @@ export class World {
       this.mms_array_own = false;
       this.mm_own = 0;
     }
-    const c = new World(this.config, this._mem, this._kvm, this._mms, this._inodes, this._pipes, this._vmstat, this._swap, this._block, this._events);
+    const c = new World(this.config, this._mem, this._data, this._kvm, this._mms, this._inodes, this._pipes, this._vmstat, this._swap, this._block, this._events);
     c.current = this.current;
     c.raw = 0;
     c.copied = 0;
@@ -214,7 +233,7 @@ export class World {
 
 export function boot(config: KernelConfig = CURRENT_CONFIG): World {
   return new World(
-    config, MemMap.boot(), empty_kernel_vm(), [], [], [], { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
+    config, MemMap.boot(), PageData.empty(), empty_kernel_vm(), [], [], [], { nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 },
     empty_swap_state(), empty_block_state(), [],
   );
 }
@@ -236,7 +255,7 @@ export const seal_world = (w: World): World => w.seal();
  * frontier holds one buffer per page content. Nothing a reader can tell.
  */
 export function compact_world(w: World): World {
-  if (!w.inherited("mem")) w.mem.data.intern(); // else the world it came from was compacted, or is not kept
+  if (!w.inherited("data")) w.data.intern(); // else the world it came from was compacted, or is not kept
   return w;
 }
 

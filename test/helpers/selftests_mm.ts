@@ -73,7 +73,7 @@ export class GupTest {
     if (!this.pages) return -EINVAL;
     const mm = current_mm(w)!;
     for (let i = 0; i < this.nr_pages; i++) {
-      const bytes = w.mem.data.read(this.pages[i]).slice();
+      const bytes = w.data.read(this.pages[i]).slice();
       if (user_access(w, mm, user_addr + i * PAGE_SIZE, bytes, true)) return -EFAULT;
     }
     return 0;

@@ -12,7 +12,7 @@ import type { bio } from "./bio.js";
 import { bio_endio, bio_op, BLK_STS_IOERR, BLK_STS_OK, op_is_write, SECTOR_SHIFT } from "./bio.js";
 
 /** Bytes [pos, pos + len) of the disk image; pages never written read as zeros. */
-export function disk_read(inode: Inode, pos: number, len: number): Uint8Array {
+export function disk_read(inode: Readonly<Inode>, pos: number, len: number): Uint8Array {
   const out = new Uint8Array(len);
   for (let done = 0; done < len; ) {
     const off = (pos + done) % PAGE_SIZE;
@@ -59,18 +59,18 @@ export function blk_dev_transfer(w: World, id: number): boolean {
   if (!take(w.block.in_flight, id)) return false;
   const bio = w.block.bios[id];
   if (!bio) return freed_in_flight(w, "blk_dev_transfer", id);
-  const inode = w.inodes[bio.bi_bdev];
   const write = op_is_write(bio_op(bio));
+  const inode = write ? w.inodes[bio.bi_bdev] : w.inodes_for_read[bio.bi_bdev]; // a read only reads the disk
   const it: bvec_iter = { bi_idx: bio.bi_iter.bi_idx, bi_size: bio.bi_iter.bi_size, bi_bvec_done: bio.bi_iter.bi_bvec_done };
   let pos = bio.bi_iter.bi_sector << SECTOR_SHIFT;
   while (it.bi_size) {
     const bv = bvec_iter_bvec(bio.bi_io_vec, it);
-    if (w.mem.head[bv.bv_page] < 0) {
+    if (w.mem_for_read.head[bv.bv_page] < 0) {
       BUG(w, "blk_dev_transfer", `DMA ${write ? "from" : "into"} page ${bv.bv_page}, which is free (use after free)`);
     } else if (write) {
-      disk_write(inode, pos, w.mem.data.read(bv.bv_page).subarray(bv.bv_offset, bv.bv_offset + bv.bv_len));
+      disk_write(inode, pos, w.data_for_read.read(bv.bv_page).subarray(bv.bv_offset, bv.bv_offset + bv.bv_len));
     } else {
-      w.mem.data.write(bv.bv_page).set(disk_read(inode, pos, bv.bv_len), bv.bv_offset);
+      w.data.write(bv.bv_page).set(disk_read(inode, pos, bv.bv_len), bv.bv_offset);
     }
     pos += bv.bv_len;
     bvec_iter_advance_single(bio.bi_io_vec, it, bv.bv_len);

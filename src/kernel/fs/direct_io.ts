@@ -441,7 +441,7 @@ function do_direct_IO(w: World, dio: dio, sdio: dio_submit, map_bh: buffer_head)
           dio_unpin_page(w, dio, page); // we hit EOF
           return 0;
         }
-        w.mem.data.write(page).fill(0, from, from + (1 << blkbits)); // zero_user()
+        w.data.write(page).fill(0, from, from + (1 << blkbits)); // zero_user()
         sdio.block_in_file++;
         from += 1 << blkbits;
         dio.result += 1 << blkbits;

@@ -26,7 +26,7 @@ function each_kpage(
       BUG(w, fn, "write to the shared zero page");
       return false;
     }
-    visit(write ? w.mem.data.write(pfn) : w.mem.data.read(pfn), off, n, progress);
+    visit(write ? w.data.write(pfn) : w.data_for_read.read(pfn), off, n, progress);
     progress += n;
   }
   return true;

@@ -22,7 +22,7 @@ export function filemap_get_folio(w: World, inode: Inode, index: number, create 
   if (!create) return -1;
   const folio = alloc_pages(w.mem, 0, PG_lru | PG_uptodate);
   const on_disk = inode.disk.get(index);
-  if (on_disk) w.mem.data.write(folio).set(on_disk);
+  if (on_disk) w.data.write(folio).set(on_disk);
   filemap_add_folio(w, inode, folio, index);
   return folio;
 }

@@ -57,6 +57,7 @@ export function invalidate_inode_pages2_range(w: World, inode: Inode, start: num
 
 /** kiocb_write_and_wait(): flush dirty cached data of the range a DIO read is about to read. */
 export function kiocb_write_and_wait(w: World, iocb: kiocb, count: number): number {
+  if (!w.inodes_for_read[iocb.ki_filp].i_pages.slots.size) return 0; // nothing cached (and the files stay uncopied)
   const inode = w.inodes[iocb.ki_filp];
   const pos = iocb.ki_pos;
   const end = pos + count - 1;
@@ -70,6 +71,7 @@ export function kiocb_write_and_wait(w: World, iocb: kiocb, count: number): numb
 
 /** kiocb_invalidate_pages(): before a DIO write, flush and drop the cached range. */
 export function kiocb_invalidate_pages(w: World, iocb: kiocb, count: number): number {
+  if (!w.inodes_for_read[iocb.ki_filp].i_pages.slots.size) return 0; // nothing cached to flush or drop
   const inode = w.inodes[iocb.ki_filp];
   const pos = iocb.ki_pos;
   const end = pos + count - 1;
@@ -88,7 +90,6 @@ export function kiocb_invalidate_pages(w: World, iocb: kiocb, count: number): nu
  * write. A failure only warns (dio_warn_stale_pagecache) in the kernel; here it is returned.
  */
 export function kiocb_invalidate_post_direct_write(w: World, iocb: kiocb, count: number): number {
-  const inode = w.inodes[iocb.ki_filp];
-  if (!inode.i_pages.slots.size) return 0;
-  return invalidate_inode_pages2_range(w, inode, ...index_range(iocb.ki_pos, iocb.ki_pos + count - 1));
+  if (!w.inodes_for_read[iocb.ki_filp].i_pages.slots.size) return 0;
+  return invalidate_inode_pages2_range(w, w.inodes[iocb.ki_filp], ...index_range(iocb.ki_pos, iocb.ki_pos + count - 1));
 }

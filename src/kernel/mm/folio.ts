@@ -4,14 +4,14 @@ import { GUP_PIN_COUNTING_BIAS, PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { free_frames, PG_anon_exclusive, PG_dirty, PG_slab, ZERO_PFN } from "./mem_map.js";
 
-export const page_folio = (w: World, page: number): number => w.mem.head[page];
-export const folio_order = (w: World, folio: number): number => w.mem.order[folio];
-export const folio_nr_pages = (w: World, folio: number): number => 1 << w.mem.order[folio];
+export const page_folio = (w: World, page: number): number => w.mem_for_read.head[page];
+export const folio_order = (w: World, folio: number): number => w.mem_for_read.order[folio];
+export const folio_nr_pages = (w: World, folio: number): number => 1 << w.mem_for_read.order[folio];
 export const folio_size = (w: World, folio: number): number => folio_nr_pages(w, folio) * PAGE_SIZE;
 export const folio_page = (folio: number, n: number): number => folio + n;
 export const folio_page_idx = (folio: number, page: number): number => page - folio;
-export const folio_ref_count = (w: World, folio: number): number => w.mem.refcount[folio];
-export const folio_test = (w: World, folio: number, flag: number): boolean => (w.mem.flags[folio] & flag) !== 0;
+export const folio_ref_count = (w: World, folio: number): number => w.mem_for_read.refcount[folio];
+export const folio_test = (w: World, folio: number, flag: number): boolean => (w.mem_for_read.flags[folio] & flag) !== 0;
 export const folio_test_slab = (w: World, folio: number): boolean => folio_test(w, folio, PG_slab);
 export const is_zero_folio = (folio: number): boolean => folio === ZERO_PFN;
 /**
@@ -19,22 +19,24 @@ export const is_zero_folio = (folio: number): boolean => folio === ZERO_PFN;
  * that have it (6c287605fd56, v5.19: KernelConfig.anon_exclusive); earlier kernels never ask.
  */
 export const PageAnonExclusive = (w: World, page: number): boolean =>
-  w.config.anon_exclusive && (w.mem.flags[page] & PG_anon_exclusive) !== 0;
+  w.config.anon_exclusive && (w.mem_for_read.flags[page] & PG_anon_exclusive) !== 0;
 /** folio_mapcount(): the PTEs mapping pages of the folio, summed over its pages. */
 export function folio_mapcount(w: World, folio: number): number {
+  const m = w.mem_for_read;
   let n = 0;
-  for (let k = 0; k < 1 << w.mem.order[folio]; k++) n += w.mem.mapcount[folio + k];
+  for (let k = 0; k < 1 << m.order[folio]; k++) n += m.mapcount[folio + k];
   return n;
 }
 /** folio_mapped(): does any PTE map a page of the folio? */
 export const folio_mapped = (w: World, folio: number): boolean => folio_mapcount(w, folio) > 0;
 /** 64-bit: every large folio has a _pincount field. */
-export const folio_has_pincount = (w: World, folio: number): boolean => w.mem.order[folio] > 0;
+export const folio_has_pincount = (w: World, folio: number): boolean => w.mem_for_read.order[folio] > 0;
 
 /** folio_maybe_dma_pinned(): exact for large folios, the 1024-bias heuristic for small ones. */
 export function folio_maybe_dma_pinned(w: World, folio: number): boolean {
-  if (folio_has_pincount(w, folio)) return w.mem.pincount[folio] > 0;
-  return w.mem.refcount[folio] >>> 0 >= GUP_PIN_COUNTING_BIAS;
+  const m = w.mem_for_read;
+  if (m.order[folio] > 0) return m.pincount[folio] > 0; // folio_has_pincount()
+  return m.refcount[folio] >>> 0 >= GUP_PIN_COUNTING_BIAS;
 }
 
 export const page_maybe_dma_pinned = (w: World, page: number): boolean =>
@@ -58,7 +60,7 @@ export function folio_put_refs(w: World, folio: number, refs: number, fn = "foli
     return;
   }
   w.mem.refcount[folio] = left;
-  if (left === 0 && !is_zero_folio(folio)) free_frames(w.mem, folio);
+  if (left === 0 && !is_zero_folio(folio)) free_frames(w, folio);
 }
 
 export const folio_put = (w: World, folio: number): void => folio_put_refs(w, folio, 1);

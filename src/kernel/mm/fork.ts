@@ -25,7 +25,7 @@ const vma_needs_copy = (vma: Vma): boolean => vma.anon_vma;
 /** copy_present_page(): the child gets its own exclusive copy; the parent PTE stays as it was. */
 function copy_present_page(w: World, dst: Mm, vma: Vma, addr: number, src_pte: Pte): void {
   const copy = new_anon_page(w, vma);
-  w.mem.data.write(copy).set(w.mem.data.read(src_pte.pfn));
+  w.data.write(copy).set(w.data_for_read.read(src_pte.pfn));
   set_pte(dst, addr, { pfn: copy, write: (vma.vm_flags & VM_WRITE) !== 0, dirty: true });
 }
 

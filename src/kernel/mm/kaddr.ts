@@ -11,7 +11,8 @@ export function kaddr_to_page(w: World, addr: number): number {
   if (is_vmalloc_or_module_addr(addr)) return vmalloc_to_page(w, addr);
   if (addr >= PAGE_OFFSET && addr < VMALLOC_START) {
     const pfn = virt_to_page(addr);
-    return pfn < w.mem.nr_frames && w.mem.head[pfn] >= 0 ? pfn : -1;
+    const m = w.mem_for_read;
+    return pfn < m.nr_frames && m.head[pfn] >= 0 ? pfn : -1;
   }
   return -1;
 }

@@ -1,8 +1,9 @@
 // include/linux/mm_types.h (struct page, struct folio), include/linux/page-flags.h and
 // mm/page_alloc.c: the physical page frames, their per-page and per-folio counters and flags,
-// and a deterministic allocator (lowest naturally aligned free range first).
+// and a deterministic allocator (lowest naturally aligned free range first). The frames' bytes
+// are a world part of their own (page_data.ts): most steps that write bytes change no counter.
 import { PAGE_OFFSET, PAGE_SIZE } from "../include/page.js";
-import { PageData } from "./page_data.js";
+import type { World } from "../world.js";
 
 // Page flags (include/linux/page-flags.h names; the bit values are the simulation's own).
 export const PG_locked = 1 << 0;
@@ -46,10 +47,8 @@ export class MemMap {
   index!: Int32Array;
   /** folio_order() of the folio whose head this is. */
   order!: Uint8Array;
-  data: PageData;
 
-  private constructor(buf: ArrayBuffer, frames: number, data: PageData) {
-    this.data = data;
+  private constructor(buf: ArrayBuffer, frames: number) {
     this.view(buf, frames);
   }
 
@@ -58,7 +57,7 @@ export class MemMap {
   }
 
   clone(): MemMap {
-    return new MemMap((this.head.buffer as ArrayBuffer).slice(0), this.nr_frames, this.data.clone());
+    return new MemMap((this.head.buffer as ArrayBuffer).slice(0), this.nr_frames);
   }
 
   /** Point the arrays into buf, which holds `frames` frames. */
@@ -95,7 +94,7 @@ export class MemMap {
   }
 
   static boot(): MemMap {
-    const m = new MemMap(new ArrayBuffer(0), 0, PageData.empty());
+    const m = new MemMap(new ArrayBuffer(0), 0);
     m.grow(16);
     m.head[ZERO_PFN] = ZERO_PFN;
     m.flags[ZERO_PFN] = PG_reserved;
@@ -131,7 +130,8 @@ export function alloc_pages(mm: MemMap, order: number, flags = 0): number {
 }
 
 /** __free_pages() of a whole folio: the frames return to the allocator and lose their bytes. */
-export function free_frames(mm: MemMap, folio: number): void {
+export function free_frames(w: World, folio: number): void {
+  const mm = w.mem;
   const nr = 1 << mm.order[folio];
   for (let k = 0; k < nr; k++) {
     const pfn = folio + k;
@@ -140,7 +140,7 @@ export function free_frames(mm: MemMap, folio: number): void {
     mm.refcount[pfn] = 0;
     mm.mapcount[pfn] = 0;
     mm.gen[pfn]++;
-    mm.data.discard(pfn);
+    if (w.data_for_read.has(pfn)) w.data.discard(pfn);
   }
   mm.pincount[folio] = 0;
   mm.order[folio] = 0;

@@ -69,7 +69,7 @@ const mkwrite = (vma: Vma, write: boolean): boolean => write && (vma.vm_flags & 
 /** wp_page_copy(): this PTE gets a private anonymous copy of old (zeros for the zero page). */
 function wp_page_copy(w: World, mm: Mm, vma: Vma, addr: number, old: number, write: boolean): void {
   const copy = new_anon_page(w, vma);
-  if (old !== ZERO_PFN) w.mem.data.write(copy).set(w.mem.data.read(old));
+  if (old !== ZERO_PFN) w.data.write(copy).set(w.data_for_read.read(old));
   set_pte(mm, addr, { pfn: copy, write: mkwrite(vma, write), dirty: write });
   const folio = page_folio(w, old);
   const swapcache = old !== ZERO_PFN && folio_test(w, folio, PG_swapcache); // the cache's reference keeps it alive
@@ -174,7 +174,7 @@ function do_fault(w: World, mm: Mm, vma: Vma, addr: number, write: boolean): num
   if (write && !shared) {
     // do_cow_fault(): the private mapping gets an anonymous copy straight away.
     const copy = new_anon_page(w, vma);
-    w.mem.data.write(copy).set(w.mem.data.read(folio));
+    w.data.write(copy).set(w.data_for_read.read(folio));
     set_pte(mm, addr, { pfn: copy, write: mkwrite(vma, true), dirty: true });
     return 0;
   }
@@ -232,7 +232,7 @@ function do_swap_page(w: World, mm: Mm, vma: Vma, addr: number, entry: SwapPte, 
   if (folio === undefined) {
     folio = alloc_pages(w.mem, 0, PG_anon | PG_lru);
     const bytes = w.swap.slots.get(entry.slot)!.bytes;
-    if (bytes) w.mem.data.write(folio).set(bytes);
+    if (bytes) w.data.write(folio).set(bytes);
     w.swap.cache.set(entry.slot, folio);
     w.mem.flags[folio] |= PG_swapcache;
     w.mem.index[folio] = entry.slot;

@@ -64,6 +64,16 @@ export class PageData {
     return this.bufs[pfn] ?? ZERO;
   }
 
+  /** Whether pfn has bytes of its own (was written since it was last freed). */
+  has(pfn: number): boolean {
+    return this.bufs[pfn] !== undefined;
+  }
+
+  /** Every frame's buffer by frame number, undefined where it has none (reads as zeros). */
+  get buffers(): readonly (Uint8Array | undefined)[] {
+    return this.bufs;
+  }
+
   write(pfn: number): Uint8Array {
     if (pfn >= this.owned.length) this.grow(pfn + 1);
     let buf = this.bufs[pfn];

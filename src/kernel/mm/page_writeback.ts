@@ -41,6 +41,6 @@ export function folio_start_writeback(w: World, folio: number): boolean {
 /** The device has read the folio: its bytes at this moment reach the disk; folio_end_writeback(). */
 export function folio_end_writeback(w: World, folio: number): void {
   const inode = w.inodes[w.mem.mapping[folio]];
-  inode.disk.set(w.mem.index[folio], w.mem.data.read(folio).slice());
+  inode.disk.set(w.mem.index[folio], w.data_for_read.read(folio).slice());
   w.mem.flags[folio] &= ~PG_writeback;
 }

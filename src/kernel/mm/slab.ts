@@ -55,6 +55,6 @@ export function kfree(w: World, addr: number): void {
   slab.used[idx] = 0;
   if (!slab.used.includes(1)) {
     w.kvm.slabs.splice(w.kvm.slabs.indexOf(slab), 1);
-    free_frames(w.mem, folio);
+    free_frames(w, folio);
   }
 }

@@ -51,7 +51,7 @@ function shrink_anon_folio(w: World, folio: number): ReclaimResult {
   if (folio_ref_count(w, folio) !== 1) return "referenced";
   if (folio_test(w, folio, PG_dirty)) {
     // swap_writepage(): synchronous here.
-    w.swap.slots.get(w.mem.index[folio])!.bytes = w.mem.data.read(folio).slice();
+    w.swap.slots.get(w.mem.index[folio])!.bytes = w.data_for_read.read(folio).slice();
     w.mem.flags[folio] &= ~PG_dirty;
   }
   delete_from_swap_cache(w, folio);

@@ -14,10 +14,10 @@ import type { kiocb } from "../kiocb.js";
 const ext4_unaligned_io = (pos: number, from: iov_iter): boolean => ((pos | iov_iter_alignment(from)) & (FS_BLOCK_SIZE - 1)) !== 0;
 
 /** ext4_extending_io(): the write ends past i_size. */
-const ext4_extending_io = (inode: Inode, pos: number, len: number): boolean => pos + len > inode.i_size;
+const ext4_extending_io = (inode: Readonly<Inode>, pos: number, len: number): boolean => pos + len > inode.i_size;
 
 /** ext4_overwrite_io(): the range lies in one mapped extent (the simulated disk has no unwritten ones). */
-function ext4_overwrite_io(inode: Inode, pos: number, len: number): boolean {
+function ext4_overwrite_io(inode: Readonly<Inode>, pos: number, len: number): boolean {
   const map = ext4_iomap_begin(inode, pos, len, false);
   return map.type === IOMAP_MAPPED && map.offset + map.length >= pos + len;
 }
@@ -26,13 +26,13 @@ function ext4_overwrite_io(inode: Inode, pos: number, len: number): boolean {
  * The dio_flags ext4 passes for this write. An extending write waits; so does an unaligned one,
  * except (since v6.5) an overwrite of written blocks, which keeps the shared inode lock.
  */
-function ext4_dio_write_flags(w: World, inode: Inode, pos: number, from: iov_iter): number {
+function ext4_dio_write_flags(w: World, inode: Readonly<Inode>, pos: number, from: iov_iter): number {
   if (ext4_extending_io(inode, pos, from.count)) return IOMAP_DIO_FORCE_WAIT;
   if (!ext4_unaligned_io(pos, from)) return 0;
   return w.config.ext4_unaligned_overwrite_async && ext4_overwrite_io(inode, pos, from.count) ? 0 : IOMAP_DIO_FORCE_WAIT;
 }
 
 export function ext4_dio_write_iter(w: World, iocb: kiocb, from: iov_iter): number {
-  const inode = w.inodes[iocb.ki_filp];
+  const inode = w.inodes_for_read[iocb.ki_filp];
   return iomap_dio_rw(w, iocb, from, undefined, ext4_dio_write_flags(w, inode, iocb.ki_pos, from));
 }

@@ -81,7 +81,7 @@ const kiocb_of = (w: World, dio: iomap_dio): kiocb => w.block.kiocbs[dio.iocb];
  * a hole to a read and a new allocation (IOMAP_F_NEW, to be zeroed around the data) to a write.
  * Sector addresses equal file offsets. Extents are maximal runs of one kind, cut at pos + length.
  */
-export function ext4_iomap_begin(inode: Inode, pos: number, length: number, write: boolean): iomap {
+export function ext4_iomap_begin(inode: Readonly<Inode>, pos: number, length: number, write: boolean): iomap {
   const block = (p: number): number => Math.floor(p / FS_BLOCK_SIZE);
   const on_disk = (p: number): boolean => inode.disk.has(block(p));
   const mapped = on_disk(pos);
@@ -99,8 +99,7 @@ function iomap_dio_set_error(dio: iomap_dio, ret: number): void {
 
 /** The simulated ext4's ->end_io for writes (ext4_dio_write_end_io): extend i_size over what was written. */
 function ext4_dio_write_end_io(w: World, iocb: kiocb, size: number, error: number): number {
-  const inode = w.inodes[iocb.ki_filp];
-  if (!error && size && iocb.ki_pos + size > inode.i_size) inode.i_size = iocb.ki_pos + size;
+  if (!error && size && iocb.ki_pos + size > w.inodes_for_read[iocb.ki_filp].i_size) w.inodes[iocb.ki_filp].i_size = iocb.ki_pos + size;
   return error;
 }
 
@@ -198,7 +197,7 @@ interface IterStep {
 
 /** iomap_dio_bio_iter(): bios for one mapped extent, [pos, pos + length). */
 function iomap_dio_bio_iter(w: World, dio: iomap_dio, iter: iov_iter, map: iomap, pos: number, length: number): IterStep {
-  const inode = w.inodes[dio.ino];
+  const inode = w.inodes_for_read[dio.ino];
   const alignment = dio.lbs;
   let bio_opf = REQ_OP_READ;
   let need_zeroout = false;
@@ -295,7 +294,7 @@ export interface DioSubmit {
  * here it must let the device run and then call iomap_dio_wait().
  */
 export function __iomap_dio_rw(w: World, iocb: kiocb, iter: iov_iter, lbs = 512, dio_flags = 0, done_before = 0): DioSubmit {
-  const inode = w.inodes[iocb.ki_filp];
+  const inode = w.inodes_for_read[iocb.ki_filp];
   let wait_for_completion = is_sync_kiocb(iocb) || (dio_flags & IOMAP_DIO_FORCE_WAIT) !== 0;
   const len = iter.count;
   if (!len) return { dio: null, ret: 0 };

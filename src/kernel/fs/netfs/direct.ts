@@ -83,8 +83,8 @@ function netfs_receive(w: World, rreq: netfs_io_request): void {
   const n = Math.max(0, Math.min(rreq.len, inode.i_size - rreq.start));
   let pos = rreq.start;
   for (const [page, off, len] of buffer_pieces(rreq, n)) {
-    if (w.mem.head[page] < 0) BUG(w, "netfs_server_reply", `receive into page ${page}, which is free (use after free)`);
-    else w.mem.data.write(page).set(disk_read(inode, pos, len), off);
+    if (w.mem_for_read.head[page] < 0) BUG(w, "netfs_server_reply", `receive into page ${page}, which is free (use after free)`);
+    else w.data.write(page).set(disk_read(inode, pos, len), off);
     pos += len;
   }
   rreq.transferred = n;
