@@ -6,11 +6,11 @@ import { describe, expect, it } from "vitest";
 import type { bio, World } from "../src/kernel/index.js";
 import {
   __bio_add_page, __iomap_dio_rw, aio_write, alloc_pages, BIO_CLONED, BIO_PAGE_PINNED, bio_alloc, bio_flagged, bio_put,
-  blk_dev_complete, blk_dev_fail, blk_dev_run, blk_dev_run_all, blk_dev_transfer, boot, clone_world, config_for, EINVAL, EIO,
+  blk_dev_complete, blk_dev_fail, call_write_iter, create_file, fallocate, blk_dev_run, blk_dev_run_all, blk_dev_transfer, boot, clone_world, config_for, EINVAL, EIO,
   EIOCBQUEUED, file_read_iter, flush_work, folio_end_writeback, folio_mark_dirty, folio_start_writeback, folio_test,
   fork_mm, GUP_PIN_COUNTING_BIAS, init_async_kiocb, init_sync_kiocb, iomap_dio_rw, iomap_dio_wait, iov_iter_bvec,
   iov_iter_get_pages2, iov_iter_ubuf, ki_complete, netfs_server_reply,
-  netfs_unbuffered_read_iter, PAGE_SIZE, page_folio, PG_dirty, put_page, READ,
+  netfs_unbuffered_read_iter, PAGE_SIZE, page_folio, PG_dirty, PG_writeback, put_page, READ,
   register_bi_end_io, REQ_OP_READ, run_work, submit_bio, tmpfile, WRITE, xa_load,
 } from "../src/kernel/index.js";
 import { counts, disk_bytes, ext4_file, map_shared_written, pattern, pfn_at, quiescent, spawn, uread, uwrite } from "./helpers/proc.js";
@@ -382,6 +382,72 @@ describe("iomap_dio_rw writes", () => {
     expect(p.mm.ptes.has(addr / PAGE_SIZE)).toBe(false);
     expect(disk_bytes(w, ino, 0, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xaa));
     expect(uread(w, p.mm, addr, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xaa)); // faults the new data in
+    expect(quiescent(w)).toEqual([]);
+  });
+});
+
+describe("O_DIRECT writes over a folio dirtied again during writeback", () => {
+  /** A mapped folio of a one-page file under writeback, then written again by the CPU with 0x22. */
+  function redirtied(fs: "ext4" | "vfat") {
+    const w = boot();
+    const p = spawn(w, 1);
+    const ino = fs === "ext4" ? ext4_file(w, 1) : create_file(w, "vfat");
+    if (fs === "vfat") fallocate(w, ino, PAGE_SIZE);
+    const { addr, folio } = map_shared_written(w, p, ino, 0x11);
+    expect(folio_start_writeback(w, folio)).toBe(true);
+    uwrite(w, p.mm, addr, new Uint8Array(PAGE_SIZE).fill(0x22)); // faults, re-dirties
+    expect(folio_test(w, folio, PG_dirty) && folio_test(w, folio, PG_writeback)).toBe(true);
+    return { w, p, ino, folio };
+  }
+
+  it("the flush waits out the writeback, writes the folio again and drops it: the write goes ahead directly", () => {
+    for (const fs of ["ext4", "vfat"] as const) {
+      const { w, p, ino, folio } = redirtied(fs);
+      // Half a page, so the flushed second half stays on disk to be seen.
+      expect(call_write_iter(w, init_sync_kiocb(w, ino, 0), iov_iter_ubuf(w, WRITE, p.buf, HALF)), fs).toBe(HALF);
+      expect(disk_bytes(w, ino, 0, PAGE_SIZE), fs).toEqual(Uint8Array.from([...new Uint8Array(HALF).fill(0xaa), ...new Uint8Array(HALF).fill(0x22)]));
+      expect(w.mem.head[folio], fs).toBe(-1); // clean after the flush, so invalidation freed it
+      expect(w.inodes[ino].i_pages.slots.size, fs).toBe(0);
+      expect(quiescent(w), fs).toEqual([]);
+    }
+  });
+
+  it("iomap_dio_rw itself no longer finds the folio dirty (it answered -ENOTBLK when the flush left it so)", () => {
+    const { w, p, ino } = redirtied("ext4");
+    expect(iomap_dio_rw(w, init_sync_kiocb(w, ino, 0), iov_iter_ubuf(w, WRITE, p.buf, PAGE_SIZE))).toBe(PAGE_SIZE);
+  });
+});
+
+describe("iomap_dio_rw and the page cache before v5.9 (iomap_dio_invalidates_writes_only off)", () => {
+  it("a read flushes and also unmaps and drops the cached range; since v5.9 it only flushes", () => {
+    for (const era of ["pre-pin", "5.9-5.18"]) {
+      const w = boot(config_for(undefined, era));
+      const p = spawn(w, 1);
+      const ino = ext4_file(w, 1);
+      const { addr, folio } = map_shared_written(w, p, ino, 0x66);
+      expect(iomap_dio_rw(w, init_sync_kiocb(w, ino, 0), iov_iter_ubuf(w, READ, p.buf, PAGE_SIZE)), era).toBe(PAGE_SIZE);
+      expect(uread(w, p.mm, p.buf, PAGE_SIZE), era).toEqual(new Uint8Array(PAGE_SIZE).fill(0x66)); // flushed first
+      const dropped = era === "pre-pin";
+      expect(p.mm.ptes.has(addr / PAGE_SIZE), era).toBe(!dropped);
+      expect(xa_load(w.inodes[ino].i_pages, 0) !== undefined, era).toBe(!dropped);
+      expect(w.mem.head[folio] === -1, era).toBe(dropped);
+      expect(quiescent(w), era).toEqual([]);
+    }
+  });
+});
+
+describe("vfat: a write past the initialised size falls back to a buffered write (direct_write_fallback)", () => {
+  it("is written back before the call returns, and the folio it cached is dropped", () => {
+    const w = boot();
+    const p = spawn(w, 1);
+    const ino = create_file(w, "vfat");
+    fallocate(w, ino, PAGE_SIZE);
+    const data = pattern(PAGE_SIZE, 0x50);
+    uwrite(w, p.mm, p.buf, data);
+    expect(call_write_iter(w, init_sync_kiocb(w, ino, PAGE_SIZE), iov_iter_ubuf(w, WRITE, p.buf, PAGE_SIZE))).toBe(PAGE_SIZE);
+    expect(w.inodes[ino].i_size).toBe(2 * PAGE_SIZE);
+    expect(disk_bytes(w, ino, PAGE_SIZE, PAGE_SIZE)).toEqual(data);
+    expect(w.inodes[ino].i_pages.slots.size).toBe(0); // invalidate_mapping_pages()
     expect(quiescent(w)).toEqual([]);
   });
 });

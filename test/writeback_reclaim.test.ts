@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { World } from "../src/kernel/index.js";
 import {
-  boot, clone_world, EFAULT, fallocate, file_write_iter, filemap_get_folio, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
+  boot, clone_world, EFAULT, fallocate, file_write_iter, filemap_get_folio, filemap_get_folios, folio_get, folio_mark_dirty, invalidate_mapping_pages, FOLL_LONGTERM, FOLL_WRITE, folio_end_writeback,
   folio_start_writeback, follow_pte, ftruncate, get_user_pages_fast, iov_iter_kvec, ITER_SOURCE, kmalloc, kwrite, MAP_PRIVATE, MAP_SHARED,
   memfd_create, mm_alloc, mmap_file, page_address, PG_anon, PG_dirty, PG_writeback, pin_user_pages_fast, PROT_READ, PROT_WRITE, put_page,
   seal_world, shrink_folio, tmpfile, unpin_user_page, unpin_user_pages_dirty_lock, user_access,
@@ -162,6 +162,27 @@ describe("reclaim of page-cache folios", () => {
     expect(pin_user_pages_fast(w, addr, 1, FOLL_WRITE, pages)).toBe(1);
     unpin_user_page(w, pages[0]);
     expect(w.events).toEqual([]);
+  });
+});
+
+describe("invalidate_mapping_pages", () => {
+  it("drops only the clean cached folios nobody maps, references or writes back", () => {
+    const w = boot();
+    w.current = mm_alloc(w);
+    const mm = w.mms[w.current];
+    const ino = tmpfile(w);
+    fallocate(w, ino, 5 * 4096);
+    const inode = w.inodes[ino];
+    const f = [0, 1, 2, 3, 4].map((i) => filemap_get_folio(w, inode, i));
+    folio_mark_dirty(w, f[1]);
+    folio_mark_dirty(w, f[2]);
+    expect(folio_start_writeback(w, f[2])).toBe(true);
+    const addr = mmap_file(w, mm, ino, 5 * 4096, PROT_READ, MAP_SHARED);
+    expect(user_access(w, mm, addr + 3 * 4096, new Uint8Array(1), false)).toBe(0); // maps page 3
+    folio_get(w, f[4]); // a GUP or pipe reference
+    expect(invalidate_mapping_pages(w, inode, 0, 4)).toBe(1);
+    expect(filemap_get_folios(inode, 0, 4)).toEqual(f.slice(1));
+    expect(w.mem.head[f[0]]).toBe(-1); // the page cache held its only reference
   });
 });
 

@@ -43,6 +43,13 @@ export interface KernelConfig {
    * io_submit() included, so its pages were released before the call returned.
    */
   ext4_unaligned_overwrite_async: boolean;
+  /**
+   * iomap DIO flushes and invalidates the page cache for writes only, and a write over a range it
+   * cannot invalidate falls back to buffered I/O (-ENOTBLK): 54752de928c4 and 60263d5889e6, v5.9.
+   * Before (ext4 on iomap from v5.5), reads were flushed and invalidated too, and a range that
+   * could not be invalidated only warned (dio_warn_stale_pagecache) while the I/O went ahead.
+   */
+  iomap_dio_invalidates_writes_only: boolean;
   /** Pinning the shared zero page records nothing (c8070b787519, v6.5); before, it counted. */
   zero_page_pin_noop: boolean;
   /** Writable FOLL_LONGTERM pins of dirty-tracked shared file mappings are refused (8ac268436e6d, v6.5). */
@@ -123,6 +130,7 @@ export const CURRENT_CONFIG: KernelConfig = Object.freeze({
   swapcache_skips_pinned: true,
   swapin_exclusive_writable: true,
   ext4_unaligned_overwrite_async: true,
+  iomap_dio_invalidates_writes_only: true,
   zero_page_pin_noop: true,
   longterm_file_write_refused: true,
   io_uring_file_buffers_refused: false,
@@ -140,17 +148,17 @@ export const ERAS: readonly Era[] = [
   {
     id: "pre-pin",
     title: "<= 5.7: DIO and GUP users take FOLL_GET references; fork shares every anon page; COW reuse by mapcount",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, swapcache_skips_pinned: false, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: false, cow_reuse: "mapcount", anon_exclusive: false, swapcache_skips_pinned: false, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, iomap_dio_invalidates_writes_only: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "5.9-5.18",
     title: "5.9-5.18: refcount-based COW reuse, fork copies pinned pages early; DIO still on references",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: false, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, iomap_dio_invalidates_writes_only: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   {
     id: "6.0-6.4",
     title: "6.0-6.4: PageAnonExclusive and unsharing before R/O pins; DIO still on references (block and fs/direct-io.c DIO pin from 6.5)",
-    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
+    config: Object.freeze({ dio_get_refs: true, fork_early_cow: true, cow_reuse: "refcount", anon_exclusive: true, swapcache_skips_pinned: true, swapin_exclusive_writable: false, ext4_unaligned_overwrite_async: false, iomap_dio_invalidates_writes_only: true, zero_page_pin_noop: false, longterm_file_write_refused: false, io_uring_file_buffers_refused: true, ...NO_BUG_SWITCHES }),
   },
   { id: "current", title: "6.5+: DIO pins via iov_iter_extract_pages, no-op zero-page pins, writable long-term file pins refused (swap-in as in 6.11+)", config: CURRENT_CONFIG },
 ];
@@ -252,7 +260,7 @@ export const BUGS: readonly BugSwitch[] = [
   },
   {
     id: "direction-confusion",
-    title: "A kernel reader builds the iterator of the buffer it fills as ITER_SOURCE (WRITE): copy_page_to_iter() warns and copies nothing, a short read",
+    title: "A kernel reader builds the iterator of the buffer it fills as ITER_SOURCE (WRITE): copy_page_to_iter() warns and copies nothing, and the read fails with -EFAULT",
     era: "per-call-site driver bugs until Al Viro's 2022 direction audit (xen, vhost, target, s390, fsi, infiniband, tipc); since a41dad905e5a the copy refuses with WARN_ON_ONCE",
     reference:
       "H3 (kernel-semantics §10): a41dad905e5a \"iov_iter: saner checks for attempt to copy to/from iterator\", de4eda9de2d9 (ITER_SOURCE/ITER_DEST names), \"[xen] fix 'direction' argument of iov_iter_kvec()\", \"[vhost] fix 'direction' argument of iov_iter_{init,bvec}()\", \"[target] fix iov_iter_bvec() 'direction' argument\"",

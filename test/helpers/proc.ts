@@ -88,7 +88,8 @@ export function quiescent(w: World): string[] {
   if (w.block.in_flight.length || w.block.transferred.length) bad.push("device busy");
   if (w.block.work.length) bad.push("work pending");
   if (w.block.bio_dirty_list.length) bad.push("bio_dirty_list not empty");
-  if (w.vmstat.nr_foll_pin_acquired !== w.vmstat.nr_foll_pin_released) bad.push("pins acquired != released");
+  const { nr_foll_pin_acquired, nr_foll_pin_released, foll_pin_added = 0 } = w.vmstat;
+  if (nr_foll_pin_acquired + foll_pin_added !== nr_foll_pin_released) bad.push("pins acquired != released"); // folio_add_pin()'s count as taken
   for (const e of w.events) bad.push(`${e.kind} in ${e.fn}: ${e.what}`);
   return bad;
 }

@@ -271,16 +271,18 @@ function dio_cleanup(w: World, dio: dio, sdio: dio_submit): void {
 }
 
 /**
- * dio_await_one(): the next completed bio, or -1 once none is in flight. A synchronous submitter
- * sleeps here; in the simulation the device completes the request's own bios, oldest first.
+ * dio_await_one(): the next completed bio, or -1 once none is in flight. The submitter sleeps
+ * here; in the simulation the device completes the request's own bios, oldest first. An async
+ * request waits here too when it cannot be queued (a fault part-way, a short write): its bios end
+ * in dio_bio_end_aio(), which releases their pages itself and leaves nothing on the list.
  */
 function dio_await_one(w: World, dio: dio): number {
   while (dio.refcount > 1 && !dio.bio_list.length)
-    blk_dev_run_owned(w, "dio_bio_end_io", dio.id);
+    blk_dev_run_owned(w, dio.is_async ? "dio_bio_end_aio" : "dio_bio_end_io", dio.id);
   return dio.bio_list.length ? dio.bio_list.shift()! : -1;
 }
 
-/** dio_await_completion(): process every bio of a synchronous request. */
+/** dio_await_completion(): wait for every bio of the request, processing those it hands back. */
 function dio_await_completion(w: World, dio: dio): void {
   for (let id = dio_await_one(w, dio); id >= 0; id = dio_await_one(w, dio)) dio_bio_complete(w, dio, w.block.bios[id]!);
 }

@@ -1,6 +1,7 @@
 // fs/pipe.c and fs/splice.c (vmsplice_to_pipe, iter_to_pipe): a pipe holds page references.
 // vmsplice() takes FOLL_GET references on the user's pages through iov_iter_get_pages2(), so
 // the pipe keeps reading whatever those pages hold until a reader consumes them.
+import { EFAULT } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import { put_page } from "../mm/folio.js";
 import { copy_page_to_iter } from "../lib/iov_iter/copy.js";
@@ -54,16 +55,19 @@ export function vmsplice_to_pipe(w: World, pipe: pipe_inode_info, iov: readonly 
   return iter_to_pipe(w, iov_iter_init(w, ITER_SOURCE, iov, iov.length, count), pipe);
 }
 
-/** pipe_read(): copy out of the buffers in order; a consumed buffer drops its page reference. */
+/**
+ * pipe_read(): copy out of the buffers in order; a consumed buffer drops its page reference. A
+ * short copy consumes nothing of its buffer and ends the read: -EFAULT if nothing was read yet.
+ */
 export function pipe_read(w: World, pipe: pipe_inode_info, to: iov_iter): number {
   let done = 0;
   while (to.count && pipe.bufs.length) {
     const buf = pipe.bufs[0];
-    const n = copy_page_to_iter(w, buf.page, buf.offset, Math.min(buf.len, to.count), to);
-    if (!n) break;
-    buf.offset += n;
-    buf.len -= n;
-    done += n;
+    const chars = Math.min(buf.len, to.count);
+    if (copy_page_to_iter(w, buf.page, buf.offset, chars, to) < chars) return done || -EFAULT;
+    buf.offset += chars;
+    buf.len -= chars;
+    done += chars;
     if (!buf.len) {
       pipe.bufs.shift();
       put_page(w, buf.page);

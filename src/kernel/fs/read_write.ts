@@ -35,7 +35,7 @@ export function call_write_iter(w: World, iocb: kiocb, iter: iov_iter): number {
  * __kernel_read(file, buf, count, pos) where the file is a pipe (->read_iter is pipe_read()):
  * the kernel buffer becomes an ITER_DEST kvec. Under the H3 switch (dest_iter_as_source) the
  * caller passes WRITE instead, as the call sites Al Viro's 2022 audit fixed did, and since
- * a41dad905e5a the copy into that "source" iterator warns and moves nothing: a short read.
+ * a41dad905e5a the copy into that "source" iterator warns and moves nothing, so pipe_read() fails with -EFAULT.
  */
 export function __kernel_read(w: World, pipe: pipe_inode_info, buf: number, count: number): number {
   const len = Math.min(count, MAX_RW_COUNT);

@@ -17,13 +17,16 @@ const index_range = (lstart: number, lend: number): [number, number] => [Math.fl
 
 /**
  * filemap_write_and_wait_range(): write back every dirty folio of the byte range and wait for
- * all writeback there. The simulation cannot sleep: a writeback already under way is finished
- * on the spot, which is what the wait would have seen.
+ * all writeback there. Data-integrity writeback (WB_SYNC_ALL) first waits out a writeback
+ * already under way (folio_prepare_writeback), so a folio dirtied again meanwhile is written
+ * once more and comes back clean. The simulation cannot sleep: each wait finishes the writeback
+ * on the spot, which is what the waiter would have seen.
  */
 export function filemap_write_and_wait_range(w: World, inode: Inode, lstart: number, lend: number): number {
   for (const folio of filemap_get_folios(inode, ...index_range(lstart, lend))) {
-    if (folio_test(w, folio, PG_dirty) && !folio_test(w, folio, PG_writeback)) folio_start_writeback(w, folio);
-    if (folio_test(w, folio, PG_writeback)) folio_end_writeback(w, folio);
+    if (folio_test(w, folio, PG_writeback)) folio_end_writeback(w, folio); // folio_wait_writeback()
+    // Writeback visits the folios tagged dirty: PG_dirty, not a dirty bit still in a PTE.
+    if (folio_test(w, folio, PG_dirty) && folio_start_writeback(w, folio)) folio_end_writeback(w, folio);
   }
   return 0;
 }

@@ -1,14 +1,15 @@
-// mm/truncate.c and fs/attr.c: truncating a file. Every page past the new size is unmapped from
-// every page table, private COW copies included (truncate_pagecache: unmap_mapping_range with
-// even_cows), and cached folios are removed from the page cache, which drops the cache's
-// reference. A folio someone still pins or references stays allocated but belongs to no file
-// any more.
+// mm/truncate.c and fs/attr.c: truncating a file, and dropping clean cached pages nobody uses.
+// A truncate unmaps every page past the new size from every page table, private COW copies
+// included (truncate_pagecache: unmap_mapping_range with even_cows), and removes the cached
+// folios from the page cache, which drops the cache's reference. A folio someone still pins or
+// references stays allocated but belongs to no file any more.
 import { EAGAIN } from "../include/errno.js";
 import { PAGE_SIZE } from "../include/page.js";
 import type { World } from "../world.js";
 import { filemap_get_folios, filemap_remove_folio } from "./filemap.js";
-import { folio_test } from "./folio.js";
-import { PG_dirty, PG_writeback } from "./mem_map.js";
+import type { Inode } from "../fs/inode.js";
+import { folio_ref_count, folio_test } from "./folio.js";
+import { PG_dirty, PG_locked, PG_writeback } from "./mem_map.js";
 import { vpn, zap_pte } from "./memory.js";
 
 /**
@@ -30,6 +31,21 @@ export function truncate_inode_pages(w: World, ino: number, lstart: number): num
   }
   for (const k of [...inode.disk.keys()]) if (k >= first) inode.disk.delete(k);
   return busy;
+}
+
+/**
+ * invalidate_mapping_pages(): a hint, not a demand. Drop the cached folios of the index range
+ * that nobody needs: not locked, dirty or under writeback, and holding no reference but the
+ * page cache's (mapping_evict_folio(); a mapping or a pin holds one). Returns how many went.
+ */
+export function invalidate_mapping_pages(w: World, inode: Inode, start: number, end: number): number {
+  let count = 0;
+  for (const folio of filemap_get_folios(inode, start, end)) {
+    if (folio_test(w, folio, PG_locked | PG_dirty | PG_writeback) || folio_ref_count(w, folio) > 1) continue;
+    filemap_remove_folio(w, inode, folio);
+    count++;
+  }
+  return count;
 }
 
 /**

@@ -8,14 +8,15 @@ import { EBUSY, EIO, EIOCBQUEUED } from "../../include/errno.js";
 import { iov_iter_revert } from "../../lib/iov_iter/advance.js";
 import type { iov_iter } from "../../lib/iov_iter/iov_iter.js";
 import { iov_iter_rw, WRITE } from "../../lib/iov_iter/iov_iter.js";
-import { filemap_read, generic_perform_write } from "../../mm/filemap.js";
-import { filemap_write_and_wait_range, kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write_and_wait } from "../../mm/filemap_dio.js";
+import { filemap_read } from "../../mm/filemap.js";
+import { kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write_and_wait } from "../../mm/filemap_dio.js";
 import type { World } from "../../world.js";
 import type { buffer_head } from "../direct_io.js";
 import { __blockdev_direct_IO, DIO_LOCKING, DIO_SKIP_HOLES } from "../direct_io.js";
 import type { Inode } from "../inode.js";
 import { inode_blkbits } from "../inode.js";
 import type { kiocb } from "../kiocb.js";
+import { direct_write_fallback } from "../libfs.js";
 
 /** The simulated volume's cluster size (sbi->cluster_size). */
 const FAT_CLUSTER_SIZE = 32 * 1024;
@@ -73,11 +74,11 @@ export function fat_file_read_iter(w: World, iocb: kiocb, iter: iov_iter): numbe
 }
 
 /**
- * generic_file_write_iter() (mm/filemap.c) for an IOCB_DIRECT kiocb on vfat: generic_file_direct_write()
- * (invalidate the cached range, ->direct_IO, extend i_size), then direct_write_fallback() for what
- * the DIO left: a buffered write, written back before returning.
+ * generic_file_direct_write() (mm/filemap.c) on vfat: invalidate the cached range, ->direct_IO,
+ * extend i_size. A cached folio that cannot be invalidated (dirty again) makes it write nothing
+ * directly (0), for the caller to write it all buffered.
  */
-export function fat_file_write_iter(w: World, iocb: kiocb, from: iov_iter): number {
+function generic_file_direct_write(w: World, iocb: kiocb, from: iov_iter): number {
   const inode = w.inodes[iocb.ki_filp];
   let write_len = from.count;
   let written = kiocb_invalidate_pages(w, iocb, write_len);
@@ -91,12 +92,15 @@ export function fat_file_write_iter(w: World, iocb: kiocb, from: iov_iter): numb
     iocb.ki_pos = pos;
   }
   if (written !== -EIOCBQUEUED) iov_iter_revert(w, from, write_len - from.count);
+  return written;
+}
+
+/**
+ * generic_file_write_iter() (mm/filemap.c) for an IOCB_DIRECT kiocb on vfat: the direct write,
+ * then direct_write_fallback() for what it left.
+ */
+export function fat_file_write_iter(w: World, iocb: kiocb, from: iov_iter): number {
+  const written = generic_file_direct_write(w, iocb, from);
   if (written < 0 || !from.count) return written;
-  // direct_write_fallback(): buffered, then written back so a later O_DIRECT read sees it.
-  const pos = iocb.ki_pos;
-  const buffered = generic_perform_write(w, inode, pos, from);
-  if (buffered <= 0) return written || buffered;
-  filemap_write_and_wait_range(w, inode, pos, pos + buffered - 1);
-  iocb.ki_pos = pos + buffered;
-  return written + buffered;
+  return direct_write_fallback(w, iocb, from, written);
 }
