@@ -132,6 +132,14 @@ describe("pincheck check (iterator layer)", () => {
   });
 });
 
+/** A trace without the era it was found in. */
+const no_era_trace = join(mkdtempSync(join(tmpdir(), "pincheck-trace-")), "no-era.json");
+writeFileSync(no_era_trace, JSON.stringify({
+  "#meta": { pincheck: { target: "catalog", initial: "catalog", bug: null, bounds: { processes: 2, pages: 1, in_flight: 1, fixed: 1 }, actions: [] } },
+}));
+/** A regular file where a directory is expected. */
+const a_file = no_era_trace;
+
 /** A catalog trace whose bounds lie outside what the flags accept (no process at all). */
 const bad_bounds_trace = join(mkdtempSync(join(tmpdir(), "pincheck-trace-")), "bounds.json");
 writeFileSync(bad_bounds_trace, JSON.stringify({
@@ -208,6 +216,22 @@ describe("pincheck CLI", () => {
     expect(steps(replayed.stdout)).toEqual(steps(found.stdout));
   });
 
+  it("a trace file that cannot be written costs one line naming the flag, after the counterexample is shown", () => {
+    const r = cli("check", "--bug", "direction-confusion", "--target", "pipe-read-direction", "--trace-out", "/proc/pincheck-trace.json");
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/^pincheck check: no-kernel-warning violated/);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("pincheck"))).toEqual([expect.stringMatching(/^pincheck: --trace-out '\/proc\/pincheck-trace.json': cannot write it \(E[A-Z]+\)$/)]);
+  });
+
+  it("without a violation --trace-out writes nothing, and says so", () => {
+    const trace = join(mkdtempSync(join(tmpdir(), "pincheck-check-")), "none.json");
+    const r = cli("check", "--target", "pipe-read-direction", "--trace-out", trace);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^pincheck check: no violation \(era current; every interleaving\)/);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("pincheck"))).toEqual([`pincheck: no violation, so --trace-out '${trace}' was not written`]);
+    expect(() => readFileSync(trace)).toThrow();
+  });
+
   it("a reader that stops early ends the output quietly: no stack trace, and the exit status is the check's", () => {
     // `true` reads nothing and exits before the check prints: every write meets a closed pipe. The
     // check finds nothing (status 0), so an EPIPE crash (status 1) cannot pass for its verdict.
@@ -242,6 +266,12 @@ describe("pincheck CLI", () => {
     [["scenario", "--all", "--write-verdicts", tmpdir()], /^pincheck: --write-verdicts '.*' is a directory/],
     [["report", "--out", tmpdir()], /^pincheck: --out '.*' is a directory/],
     [["replay", bad_bounds_trace], /^pincheck: .*: "#meta".pincheck.bounds must be an object of processes \(1 to 3\), pages \(1 to 3\), in_flight \(0 to 2\), fixed \(0 to 2\)$/],
+    [["replay", no_era_trace], /^pincheck: .*: "#meta".pincheck.era must be one of pre-pin, 5.9-5.18, 6.0-6.4, current, got nothing$/],
+    // A flag that would be ignored is refused.
+    [["check", "--target", "iov_iter", "--pages", "2"], /^pincheck: --pages bounds the catalog only, and --target is 'iov_iter'$/],
+    [["fuzz", "--target", "dio-read-vs-fork", "--processes", "3"], /^pincheck: --processes bounds the catalog only, and --target is 'dio-read-vs-fork'$/],
+    [["report", "--era", "pre-pin", "--trace", bad_bounds_trace], /^pincheck: --era sets the era of the per-bug checks, and with --trace and no --bug there are none/],
+    [["docs", "--out", a_file], /^pincheck: --out '.*' is a file; give a directory$/],
   ])("bad input %j: one line, exit 2", (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);

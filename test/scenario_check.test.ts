@@ -109,12 +109,14 @@ describe("traces: check --trace-out, replay", () => {
     expect(now.stdout).toMatch(/not reproduced \(the trace recorded no-cow-while-pinned\)/);
   });
 
+  /** What check and fuzz record of the kernel and bounds, which a trace must carry. */
+  const found_under = { era: "current", bounds: { processes: 2, pages: 1, in_flight: 1, fixed: 1 } };
   it.each([
     [{ "#meta": {} }, /no "#meta".pincheck object/],
-    [{ "#meta": { pincheck: { target: "nope", initial: "x", actions: [], bug: null } } }, /unknown target 'nope'/],
-    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [], bug: "zzz" } } }, /bug must be null or one of dio-read-vs-fork, dma-no-redirty, .*, got 'zzz'/],
-    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [{ kind: "work" }], bug: null } } }, /step 1: action \{"kind":"work"\} is not enabled there; kinds enabled there: thread$/m],
-    [{ "#meta": { pincheck: { target: "catalog", initial: "catalog", actions: [{ op: "write", proc: 5, page: 0, half: 0 }], bug: null } } },
+    [{ "#meta": { pincheck: { target: "nope", initial: "x", actions: [], bug: null, ...found_under } } }, /unknown target 'nope'/],
+    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [], bug: "zzz", ...found_under } } }, /bug must be null or one of dio-read-vs-fork, dma-no-redirty, .*, got 'zzz'/],
+    [{ "#meta": { pincheck: { target: "dio-read-vs-fork", initial: "dio-read-vs-fork", actions: [{ kind: "work" }], bug: null, ...found_under } } }, /step 1: action \{"kind":"work"\} is not enabled there; kinds enabled there: thread$/m],
+    [{ "#meta": { pincheck: { target: "catalog", initial: "catalog", actions: [{ op: "write", proc: 5, page: 0, half: 0 }], bug: null, ...found_under } } },
       /not enabled there; enabled of its kind: \{"op":"write","proc":0,"page":0,"half":0\}, \{"op":"write","proc":0,"page":0,"half":1\}$/m],
   ])("a bad trace file is refused with one line and exit 2 (%#)", (doc, message) => {
     const bad = join(dir, "bad.json");

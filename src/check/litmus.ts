@@ -149,8 +149,9 @@ class Check {
   }
   one_of<T extends string>(o: Record<string, unknown>, k: string, path: string, allowed: readonly T[]): T {
     const list = allowed.join(", ");
-    if (o[k] === undefined) this.fail(`${path}.${k}`, `is required (one of ${list})`);
-    if (!allowed.includes(o[k] as T)) this.fail(`${path}.${k}`, `must be one of ${list}, got ${show(o[k])}`);
+    if (o[k] === undefined) this.fail(`${path}.${k}`, allowed.length ? `is required (one of ${list})` : `is required, but setup declares no ${k}`);
+    if (!allowed.includes(o[k] as T))
+      this.fail(`${path}.${k}`, allowed.length ? `must be one of ${list}, got ${show(o[k])}` : `names ${show(o[k])}, but setup declares no ${k}`);
     return o[k] as T;
   }
   int(o: Record<string, unknown>, k: string, path: string, min: number, max: number, fallback?: number): number {
@@ -167,7 +168,13 @@ class Check {
   }
 }
 
-const show = (v: unknown): string => (typeof v === "string" ? `'${v}'` : v === undefined ? "nothing" : JSON.stringify(v));
+/** A value as an error shows it: strings quoted, long JSON cut short. */
+function show(v: unknown): string {
+  if (typeof v === "string") return `'${v}'`;
+  if (v === undefined) return "nothing";
+  const json = JSON.stringify(v);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
 
 /** Validate parsed JSON as a litmus file; `file` names it in errors. */
 export function validate_litmus(raw: unknown, file: string): LitmusFile {
@@ -376,9 +383,20 @@ export const catalog_files = (): string[] =>
   readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".json")).sort().map((f) => join(SCENARIO_DIR, f));
 export const display_path = (p: string): string => (p.startsWith(SCENARIO_DIR) ? `scenarios/${basename(p)}` : p);
 
-/** Every catalog file loaded and compiled, with the path it is shown by (scenarios/NAME.json). */
-export const catalog_entries = (): { path: string; c: Compiled }[] =>
-  catalog_files().map((p) => ({ path: display_path(p), c: compile_litmus(load_litmus(p, display_path(p))) }));
+/**
+ * Every catalog file loaded and compiled, with the path it is shown by (scenarios/NAME.json). An
+ * id is a target's name (check --target, a trace's target), so two files may not share one.
+ */
+export function catalog_entries(): { path: string; c: Compiled }[] {
+  const entries = catalog_files().map((p) => ({ path: display_path(p), c: compile_litmus(load_litmus(p, display_path(p))) }));
+  const by_id = new Map<string, string>();
+  for (const { path, c } of entries) {
+    const first = by_id.get(c.lit.id);
+    if (first) throw new LitmusError(`${path}: id '${c.lit.id}' is already the id of ${first}`);
+    by_id.set(c.lit.id, path);
+  }
+  return entries;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Compilation to a Scenario. Vars: p.NAME process (mm index), a.BUF buffer address, f.FILE inode,

@@ -15,7 +15,8 @@ import type { MachineCoverage } from "./monitor.js";
 import { machine_sizes, new_coverage } from "./monitor.js";
 import type { ScenarioAction, ScenarioState } from "./scenario.js";
 import { describe_action as describe_scenario, scenario_model } from "./scenario.js";
-import { catalog_files, compile_litmus, litmus_view, load_litmus } from "./litmus.js";
+import type { Compiled } from "./litmus.js";
+import { catalog_entries, litmus_view } from "./litmus.js";
 
 export interface Target {
   /** "iov_iter", "catalog" or a scenario id. */
@@ -92,8 +93,8 @@ export function iter_fuzz_targets(config: KernelConfig): { id: string; name: str
 }
 
 /** The scenario files (scenarios/*.json), compiled once. */
-let compiled: ReturnType<typeof compile_litmus>[] | undefined;
-export const scenario_files = () => (compiled ??= catalog_files().map((f) => compile_litmus(load_litmus(f))));
+let compiled: Compiled[] | undefined;
+export const scenario_files = () => (compiled ??= catalog_entries().map((e) => e.c));
 
 /** Each scenario file, with every world property checked (not only the outcome it names). */
 export function scenario_targets(config: KernelConfig): Target[] {

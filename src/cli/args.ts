@@ -1,5 +1,5 @@
 // Command-line parsing with one-line errors that name the flag and what it accepts.
-import { statSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -90,3 +90,17 @@ function check_output_file(path: string, name: string, creates_dir: boolean): vo
   if (!creates_dir && !statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory())
     throw new UsageError(`--${name} '${path}': directory '${dirname(path)}' does not exist`);
 }
+
+/** Write an output flag's file (making its directory with make_dir): a failure is one line naming the flag. */
+export function write_output(flag: string, path: string, text: string, make_dir = false): void {
+  try {
+    if (make_dir) mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new UsageError(`--${flag} '${path}': cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Tell the user an output flag wrote nothing, so that an older file there is not taken for this run's. */
+export const note_not_written = (flag: string, path: string): void =>
+  console.error(`pincheck: no violation, so --${flag} '${path}' was not written`);

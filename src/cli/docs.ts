@@ -1,10 +1,10 @@
 // `pincheck docs`: writes docs/machines.md (a Mermaid diagram and a transition table per machine),
 // or with --check tells whether the file on disk is what generation gives now.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Docs } from "../check/docs.js";
 import { generate_docs } from "../check/docs.js";
-import { parse_flags } from "./args.js";
+import { parse_flags, UsageError, write_output } from "./args.js";
 
 export const DOCS_FILE = "machines.md";
 
@@ -32,6 +32,7 @@ export function run_docs(argv: string[], generate: () => Docs = () => generate_d
     return 0;
   }
   const dir = (flags.out as string | undefined) ?? "docs";
+  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`--out '${dir}' is a file; give a directory`);
   const file = join(dir, DOCS_FILE);
   const docs = generate();
   const summary = docs.machines.map((m) => ({
@@ -50,8 +51,7 @@ export function run_docs(argv: string[], generate: () => Docs = () => generate_d
     else console.error(`pincheck docs: ${file} is ${why}; regenerate it with pincheck docs${flags.out !== undefined ? ` --out ${dir}` : ""}`);
     return ok ? 0 : 1;
   }
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, docs.markdown);
+  write_output("out", file, docs.markdown, true);
   if (flags.json) console.log(JSON.stringify({ result: "written", file, machines: summary }));
   else console.log(`pincheck docs: wrote ${file} (${summary.map((m) => `${m.machine} ${m.transitions} transitions`).join(", ")})`);
   return 0;

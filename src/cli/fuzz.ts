@@ -1,7 +1,6 @@
 // `pincheck fuzz`: seeded random runs over the scenarios, the iterator layer (one target per initial
 // state) and the catalog, with fast-check shrinking
 // the first failing run to a short trace that prints, serialises and replays like the explorer's.
-import { writeFileSync } from "node:fs";
 import type { CatalogBounds } from "../check/catalog.js";
 import { bounds_text } from "../check/catalog.js";
 import type { FuzzOptions, FuzzReport } from "../check/fuzz.js";
@@ -11,11 +10,12 @@ import {
 } from "../check/fuzz.js";
 import { regression_test } from "../check/regression.js";
 import type { Target } from "../check/targets.js";
+import { LitmusError } from "../check/litmus.js";
 import { all_targets, iter_fuzz_targets, scenario_files } from "../check/targets.js";
 import type { Story } from "../check/trace.js";
 import { counterexample_story, setting_text, story_itf, story_text } from "../check/trace.js";
 import { BUGS, bug_ids, config_for, era_ids } from "../kernel/index.js";
-import { int_flag, parse_flags, UsageError } from "./args.js";
+import { int_flag, note_not_written, parse_flags, UsageError, write_output } from "./args.js";
 import { machine_coverage_line } from "./check.js";
 import { BOUNDS, bounds_flag_specs, bounds_flags, bounds_help, kernel_flag_specs, kernel_flags } from "./kernel_flags.js";
 import { clear_progress, fuzz_progress_reporter } from "./progress.js";
@@ -39,9 +39,16 @@ function wrap(text: string, indent: number): string {
 function target_help(): string {
   const iter = iter_fuzz_targets(config_for()!);
   const named = (x: { id: string; name: string }) => (x.name.includes(" ") ? `${x.id} for ${x.name}` : x.id);
+  let scenarios: string;
+  try {
+    scenarios = scenario_files().map((c) => c.lit.id).join(", ");
+  } catch (e) {
+    if (!(e instanceof LitmusError)) throw e;
+    scenarios = `(none: ${e.message})`; // the help still shows; a run reports the file as bad input
+  }
   return wrap(
     `what to run (default: all, in this order, sharing the budget in rounds of ${ROUND} runs, until one fails): a scenario, ` +
-      `${scenario_files().map((c) => c.lit.id).join(", ")}; the iterator layer from one initial state, ` +
+      `${scenarios}; the iterator layer from one initial state, ` +
       `iov_iter:TYPE-DIR for ITER_TYPE/ITER_DIR, ${iter.map(named).join(", ")}; or catalog`,
     21,
   );
@@ -102,7 +109,7 @@ function parse(flags: Record<string, string | boolean | undefined>, target_ids: 
     target, explicit, era, bug, seed, path,
     runs: int_flag(flags.runs, "runs", 1, 1_000_000, DEFAULT_RUNS),
     steps: int_flag(flags.steps, "steps", 1, 200, DEFAULT_STEPS),
-    bounds: bounds_flags(flags, b),
+    bounds: bounds_flags(flags, b, explicit ? target : undefined),
   };
 }
 
@@ -131,13 +138,12 @@ function stats_lines(r: FuzzReport, machines: ReturnType<NonNullable<Target["mac
 }
 
 export function run_fuzz(argv: string[]): number {
-  const target_ids = fuzz_target_ids();
   const flags = parse_flags(argv, {
     runs: { type: "string", allowed: "an integer from 1 to 1000000" },
     steps: { type: "string", allowed: "an integer from 1 to 200" },
     seed: { type: "string", allowed: "an integer from 0 to 2147483647" },
     ...bounds_flag_specs,
-    target: { type: "string", allowed: target_ids.join(", ") },
+    target: { type: "string", allowed: "a scenario id, an iov_iter:... initial state or catalog (pincheck fuzz --help lists them)" },
     ...kernel_flag_specs(),
     json: { type: "boolean" },
     "trace-out": { type: "string", allowed: "a file path", output: "file" },
@@ -149,6 +155,7 @@ export function run_fuzz(argv: string[]): number {
     console.log(fuzz_help());
     return 0;
   }
+  const target_ids = fuzz_target_ids(); // reads scenarios/, so not for --help
   const s = parse(flags, target_ids);
   const trace_out = flags["trace-out"] as string | undefined;
   const export_to = flags.export as string | undefined;
@@ -173,9 +180,11 @@ export function run_fuzz(argv: string[]): number {
   if (story && trace_out) {
     const itf = story_itf(story, s.bug ?? null, s.era, s.bounds) as { "#meta": { pincheck: Record<string, unknown> } };
     Object.assign(itf["#meta"].pincheck, { fuzz: { seed: r.seed, path: r.path, replay } });
-    writeFileSync(trace_out, JSON.stringify(itf, null, 2) + "\n");
+    write_output("trace-out", trace_out, JSON.stringify(itf, null, 2) + "\n");
   }
   if (story && export_to) export_regression(export_to, s, r, replay!, story, t.describe);
+  if (!story && trace_out) note_not_written("trace-out", trace_out);
+  if (!story && export_to) note_not_written("export", export_to);
 
   const setting = setting_text(s.era, s.bug);
   const machines = t.machine_coverage?.();
@@ -231,7 +240,7 @@ function export_regression(file: string, s: Setup, r: FuzzReport, replay: string
   const now = current ? null : replay_enabled(fuzz_target(s.target, config_for()!, s.bounds)!, r.actions);
   if (now?.story.violation)
     console.error(`pincheck: warning: the current kernel breaks ${now.story.violation.property} on these actions too; the exported test's second case will fail`);
-  writeFileSync(file, regression_test({
+  write_output("export", file, regression_test({
     file, target: s.target, era: s.era, bug: s.bug ?? null, bounds: s.bounds, replay,
     property: story.violation!.property, step: story.violation!.step, actions: r.actions,
     texts: r.actions.map(describe), enabled_now: now ? now.enabled : null,

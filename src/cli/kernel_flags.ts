@@ -49,6 +49,13 @@ export function kernel_flags(flags: Flags): { era: string; bug: string | undefin
   return { era, bug, config: config_for(bug, era)! };
 }
 
-/** The catalog bounds from the flags, each defaulting to defaults. */
-export const bounds_flags = (flags: Flags, defaults: CatalogBounds): CatalogBounds =>
-  Object.fromEntries(BOUNDS.map((b) => [b.key, int_flag(flags[b.flag], b.flag, ...b.range, defaults[b.key])])) as unknown as CatalogBounds;
+/**
+ * The catalog bounds from the flags, each defaulting to defaults. With a target other than the
+ * catalog (target given and not "catalog") a bound flag would be ignored, so it is refused.
+ */
+export function bounds_flags(flags: Flags, defaults: CatalogBounds, target?: string): CatalogBounds {
+  const given = BOUNDS.find((b) => flags[b.flag] !== undefined);
+  if (given && target !== undefined && target !== "catalog")
+    throw new UsageError(`--${given.flag} bounds the catalog only, and --target is '${target}'`);
+  return Object.fromEntries(BOUNDS.map((b) => [b.key, int_flag(flags[b.flag], b.flag, ...b.range, defaults[b.key])])) as unknown as CatalogBounds;
+}

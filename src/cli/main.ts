@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // pincheck: the command-line entry point.
+import { LitmusError } from "../check/litmus.js";
 import { UsageError } from "./args.js";
 import { run_bugs } from "./bugs.js";
 import { run_check } from "./check.js";
@@ -20,6 +21,8 @@ commands:
   docs     write docs/machines.md: each machine's diagram and transition table (pincheck docs --help)
   report   write one HTML file: coverage-coloured diagrams, verdicts, a counterexample stepper (pincheck report --help)`;
 
+const COMMANDS = ["check", "fuzz", "replay", "scenario", "bugs", "docs", "report"];
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -30,16 +33,22 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === "scenario") return run_scenario(rest);
     if (cmd === "docs") return run_docs(rest);
     if (cmd === "report") return run_report(rest);
+    if (cmd === "help" && rest.length === 1 && COMMANDS.includes(rest[0])) return await main([rest[0], "--help"]);
     if (cmd === undefined || cmd === "--help" || cmd === "help") {
       console.log(usage);
       return cmd === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command '${cmd}' (commands: check, fuzz, replay, scenario, bugs, docs, report)`);
+    throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(", ")})`);
   } catch (e) {
+    // A scenario file in scenarios/ that does not validate is bad input to every command that loads them.
+    if (e instanceof UsageError || e instanceof LitmusError) {
+      console.error(`pincheck: ${e.message}`);
+      return 2;
+    }
     // A file that cannot be read or written (a race with the checks above, or permissions): one line.
     const sys = e as NodeJS.ErrnoException;
-    if (!(e instanceof UsageError) && !(sys.code && sys.path)) throw e;
-    console.error(`pincheck: ${e instanceof UsageError ? e.message : `${sys.syscall ?? "access"} '${sys.path}': ${sys.code}`}`);
+    if (!(sys.code && sys.path)) throw e;
+    console.error(`pincheck: ${sys.syscall ?? "access"} '${sys.path}': ${sys.code}`);
     return 2;
   }
 }

@@ -23,8 +23,8 @@ export interface TraceMeta {
   bug: string | null;
   actions: unknown[];
   property: string | null;
-  /** The catalog's bounds, as check and fuzz record them (older traces have none: the defaults). */
-  bounds?: CatalogBounds;
+  /** The catalog's bounds, as check and fuzz record them. */
+  bounds: CatalogBounds;
 }
 
 function read_trace(file: string): TraceMeta {
@@ -32,7 +32,8 @@ function read_trace(file: string): TraceMeta {
   try {
     doc = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new UsageError(`cannot read trace '${file}': ${(e as Error).message.split("\n")[0]}`);
+    const why = e instanceof SyntaxError ? `not valid JSON (${e.message.split("\n")[0]})` : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError(`cannot read trace '${file}': ${why}`);
   }
   const meta = (doc as { "#meta"?: { pincheck?: Partial<TraceMeta>; description?: string } })?.["#meta"];
   const p = meta?.pincheck;
@@ -40,15 +41,17 @@ function read_trace(file: string): TraceMeta {
   if (typeof p.target !== "string") throw new UsageError(`${file}: "#meta".pincheck.target must be a string`);
   if (typeof p.initial !== "string") throw new UsageError(`${file}: "#meta".pincheck.initial must be a string`);
   if (!Array.isArray(p.actions)) throw new UsageError(`${file}: "#meta".pincheck.actions must be an array`);
-  if (p.bug !== null && p.bug !== undefined && !bug_ids().includes(p.bug))
-    throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got '${p.bug}'`);
-  if (p.era !== undefined && !era_ids().includes(p.era)) throw new UsageError(`${file}: "#meta".pincheck.era must be one of ${era_ids().join(", ")}, got '${p.era}'`);
+  // The kernel and bounds the trace was found under are required: replaying under others would say nothing about it.
+  const got = (v: unknown): string => (v === undefined ? "nothing" : `'${String(v)}'`);
+  if (p.bug !== null && !bug_ids().includes(p.bug!))
+    throw new UsageError(`${file}: "#meta".pincheck.bug must be null or one of ${bug_ids().join(", ")}, got ${got(p.bug)}`);
+  if (!era_ids().includes(p.era!)) throw new UsageError(`${file}: "#meta".pincheck.era must be one of ${era_ids().join(", ")}, got ${got(p.era)}`);
   const b = p.bounds as Record<string, unknown> | undefined;
   const in_range = (x: unknown, [lo, hi]: readonly [number, number]) => Number.isInteger(x) && (x as number) >= lo && (x as number) <= hi;
-  if (b !== undefined && (typeof b !== "object" || b === null || BOUNDS.some(({ key, range }) => !in_range(b[key], range))))
+  if (typeof b !== "object" || b === null || BOUNDS.some(({ key, range }) => !in_range(b[key], range)))
     throw new UsageError(`${file}: "#meta".pincheck.bounds must be an object of ${BOUNDS.map(({ key, range }) => `${key} (${range[0]} to ${range[1]})`).join(", ")}`);
   const property = typeof meta?.description === "string" && meta.description !== "no violation" ? meta.description.split(":")[0] : null;
-  return { target: p.target, initial: p.initial, era: p.era ?? "current", bug: p.bug ?? null, actions: p.actions, property, bounds: p.bounds };
+  return { target: p.target, initial: p.initial, era: p.era!, bug: p.bug!, actions: p.actions, property, bounds: p.bounds! };
 }
 
 /** A trace file re-executed under the era, bug and bounds it records (pincheck replay, and report --trace). */

@@ -1,7 +1,5 @@
 // `pincheck report`: one self-contained HTML file with the machine diagrams coloured by
 // coverage, the scenario verdict table, and a stepper through counterexamples.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Docs } from "../check/docs.js";
 import { generate_docs } from "../check/docs.js";
 import { bug_ids, era_ids } from "../kernel/index.js";
@@ -9,7 +7,7 @@ import { n_observed, report_data, verdict_rows } from "../report/data.js";
 import { render_html } from "../report/html.js";
 import { bug_trace, file_trace } from "../report/traces.js";
 import type { FlagSpec } from "./args.js";
-import { parse_flags_lists } from "./args.js";
+import { parse_flags_lists, UsageError, write_output } from "./args.js";
 import { bug_flag, era_flag, kernel_flag_specs } from "./kernel_flags.js";
 
 export const DEFAULT_REPORT = "pincheck-report.html";
@@ -55,6 +53,8 @@ export function run_report(argv: string[], sources: ReportSources = { docs: () =
   const out = (flags.out as string | undefined) ?? DEFAULT_REPORT;
   const era = era_flag(flags) ?? "current";
   for (const b of lists.bug) bug_flag(b);
+  if (flags.era !== undefined && lists.trace.length && !lists.bug.length)
+    throw new UsageError("--era sets the era of the per-bug checks, and with --trace and no --bug there are none (a trace runs in the era it records)");
 
   const t0 = process.hrtime.bigint();
   // Trace files first: a bad one is reported before the long checks run.
@@ -63,8 +63,7 @@ export function run_report(argv: string[], sources: ReportSources = { docs: () =
   for (const b of bugs) traces.push(bug_trace(b, era));
   const data = report_data(sources.docs(), verdict_rows(), traces);
   const html = render_html(data);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, html);
+  write_output("out", out, html, true);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const machines = data.machines.map((m) => ({

@@ -1,12 +1,11 @@
 // `pincheck scenario FILE|--all`: litmus-style scenario files (scenarios/*.json) with their
 // expected verdict per era; computes each verdict over every complete interleaving and compares.
-import { writeFileSync } from "node:fs";
 import type { Compiled, VerdictResult } from "../check/litmus.js";
 import {
   catalog_entries, compile_litmus, LitmusError, litmus_verdicts, load_litmus, outcome_text, verdict_table,
 } from "../check/litmus.js";
 import { era_ids } from "../kernel/index.js";
-import { parse_flags, UsageError } from "./args.js";
+import { parse_flags, UsageError, write_output } from "./args.js";
 import { era_flag, kernel_flag_specs } from "./kernel_flags.js";
 
 export const scenario_help = `usage: pincheck scenario FILE | --all [--era ERA] [--json] [--trace] [--write-verdicts FILE]
@@ -56,7 +55,7 @@ export function run_scenario(argv: string[]): number {
   }
   const results = entries.map((e) => ({ ...e, results: litmus_verdicts(e.c, era) }));
   const ok = results.every((e) => e.results.every((r) => r.match));
-  if (out !== undefined) writeFileSync(out, verdict_table(results));
+  if (out !== undefined) write_output("write-verdicts", out, verdict_table(results));
   if (flags.json) {
     console.log(JSON.stringify(results.map((e) => ({
       file: e.path, id: e.c.lit.id, title: e.c.lit.title, outcome: outcome_text(e.c.lit.outcome),

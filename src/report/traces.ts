@@ -15,8 +15,11 @@ export function bug_trace(bug: string, era: string): TraceView {
   const config = config_for(bug, era);
   if (!b || !config) throw new Error(`internal: unknown bug '${bug}' or era '${era}'`);
   const run = exhaustive_check(config, DEFAULT_DEPTH, default_catalog_bounds);
+  // In an older era the era's own violation may come first: say so rather than pass it off as the bug's.
+  const found = run.story?.violation?.property;
+  const other = found && found !== b.breaks ? `; finds ${found} before the ${b.breaks} this bug breaks` : "";
   return {
-    id: `bug:${bug}`, label: `${bug} (era ${era})`, source: "check", era, bug, expected: b.breaks,
+    id: `bug:${bug}`, label: `${bug} (era ${era}${other})`, source: "check", era, bug, expected: b.breaks,
     story: run.story, states: run_total(run.runs, "states"),
   };
 }
