@@ -3,9 +3,10 @@
 // and their ratio. Wall-clock rates on shared cores swing too much to judge a change of a few
 // per cent; instruction counts repeat to about 0.02%. Each tree is compiled to JavaScript (under
 // tsx, cachegrind would count the transpiler too) and runs under `node --single-threaded` (no
-// concurrent garbage-collector threads) with fixed hash and random seeds. A warm check is (three checks in one process - one) / 2,
-// so start-up and JIT warm-up cancel out, for a run long enough to finish warming up in its first
-// check (the default check, iov_iter, the catalog; not a scenario of a few states).
+// concurrent garbage-collector threads) with fixed hash and random seeds. A warm check is
+// (three checks in one process - one) / 2, so start-up and JIT warm-up cancel out, for a run long
+// enough to finish warming up in its first check (the default check, iov_iter, the catalog; not a
+// scenario of a few states).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";

@@ -405,6 +405,7 @@ describe("O_DIRECT writes over a folio dirtied again during writeback", () => {
       const { w, p, ino, folio } = redirtied(fs);
       // Half a page, so the flushed second half stays on disk to be seen.
       expect(call_write_iter(w, init_sync_kiocb(w, ino, 0), iov_iter_ubuf(w, WRITE, p.buf, HALF)), fs).toBe(HALF);
+      expect(w.vmstat.nr_foll_pin_acquired, fs).toBeGreaterThan(0); // the source was pinned: direct, not the buffered fallback
       expect(disk_bytes(w, ino, 0, PAGE_SIZE), fs).toEqual(Uint8Array.from([...new Uint8Array(HALF).fill(0xaa), ...new Uint8Array(HALF).fill(0x22)]));
       expect(w.mem.head[folio], fs).toBe(-1); // clean after the flush, so invalidation freed it
       expect(w.inodes[ino].i_pages.slots.size, fs).toBe(0);

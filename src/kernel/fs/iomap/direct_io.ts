@@ -22,12 +22,9 @@ import { iov_iter_rw, READ, user_backed_iter } from "../../lib/iov_iter/iov_iter
 import { alloc_pages } from "../../mm/mem_map.js";
 import type { World } from "../../world.js";
 import type { Inode } from "../inode.js";
-import { filemap_get_folios } from "../../mm/filemap.js";
-import {
-  filemap_write_and_wait_range, invalidate_inode_pages2_range, kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write_and_wait,
-} from "../../mm/filemap_dio.js";
+import { kiocb_invalidate_pages, kiocb_invalidate_post_direct_write, kiocb_write_and_wait } from "../../mm/filemap_dio.js";
 import type { kiocb } from "../kiocb.js";
-import { IOCB_NOWAIT, is_sync_kiocb, ki_complete } from "../kiocb.js";
+import { is_sync_kiocb, ki_complete } from "../kiocb.js";
 
 // iomap_dio_rw() dio_flags (include/linux/iomap.h)
 export const IOMAP_DIO_FORCE_WAIT = 1 << 0;
@@ -282,22 +279,6 @@ function iomap_dio_iter(w: World, dio: iomap_dio, iter: iov_iter, map: iomap, po
   }
 }
 
-/**
- * iomap_dio_rw() before v5.9, for reads and writes alike: with IOCB_NOWAIT any cached page of the
- * range is -EAGAIN; otherwise flush the range and invalidate it, and if a folio stays, only warn
- * (dio_warn_stale_pagecache()) and go ahead.
- */
-function iomap_dio_flush_and_invalidate_pre_5_9(w: World, iocb: kiocb, len: number): number {
-  if (!w.inodes_for_read[iocb.ki_filp].i_pages.slots.size) return 0; // nothing cached (and the files stay uncopied)
-  const inode = w.inodes[iocb.ki_filp];
-  const first = Math.floor(iocb.ki_pos / PAGE_SIZE);
-  const last = Math.floor((iocb.ki_pos + len - 1) / PAGE_SIZE);
-  if (iocb.ki_flags & IOCB_NOWAIT) return filemap_get_folios(inode, first, last).length ? -EAGAIN : 0; // filemap_range_has_page()
-  filemap_write_and_wait_range(w, inode, iocb.ki_pos, iocb.ki_pos + len - 1);
-  invalidate_inode_pages2_range(w, inode, first, last);
-  return 0;
-}
-
 /** What __iomap_dio_rw() hands back: a dio to complete, or none with a return value. */
 export interface DioSubmit {
   /** The dio for the caller to complete (after waiting, if dio.waiter); null otherwise. */
@@ -327,22 +308,25 @@ export function __iomap_dio_rw(w: World, iocb: kiocb, iter: iov_iter, lbs = 512,
     return { dio: null, ret };
   };
   let ret = 0;
+  // Since v5.9 only writes invalidate the cached range; before, reads did too (iomap_dio_invalidates_writes_only).
+  const only_writes = w.config.iomap_dio_invalidates_writes_only;
   if (iov_iter_rw(iter) === READ) {
     dio.flags |= IOMAP_DIO_INLINE_COMP; // reads can always complete inline
     if (iocb.ki_pos >= dio.i_size) return free_dio(0);
     if (user_backed_iter(iter)) dio.flags |= IOMAP_DIO_DIRTY;
+    if (only_writes) {
+      ret = kiocb_write_and_wait(w, iocb, len);
+      if (ret) return free_dio(ret);
+    }
   } else {
     dio.flags |= IOMAP_DIO_WRITE;
   }
-  if (!w.config.iomap_dio_invalidates_writes_only) {
-    ret = iomap_dio_flush_and_invalidate_pre_5_9(w, iocb, len);
-    if (ret) return free_dio(ret);
-  } else if (iov_iter_rw(iter) === READ) {
-    ret = kiocb_write_and_wait(w, iocb, len);
-    if (ret) return free_dio(ret);
-  } else {
+  if (!only_writes || dio.flags & IOMAP_DIO_WRITE) {
     ret = kiocb_invalidate_pages(w, iocb, len);
-    if (ret) return free_dio(ret === -EAGAIN ? ret : -ENOTBLK); // fall back to buffered I/O
+    if (ret === -EAGAIN) return free_dio(ret);
+    // A range that stays cached: since v5.9 the write falls back to buffered I/O; before, the
+    // kernel only warned (dio_warn_stale_pagecache()) and went ahead.
+    if (ret && only_writes) return free_dio(-ENOTBLK);
   }
   // inode_dio_begin(): i_dio_count is not modelled (nothing here waits on it).
   let pos = iocb.ki_pos;
